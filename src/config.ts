@@ -1,0 +1,118 @@
+// The one configuration loader: every process (worker, API, ops CLI) reads the environment here,
+// validated by zod once at start-up, so a missing or malformed setting stops the process with a
+// message naming the variable instead of failing later inside a request.
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const base64Key = z
+  .string()
+  .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be the base64 of exactly 32 bytes');
+
+/** A duration in Temporal's `ms` form ("3s", "5m", "24h", "7d") or in milliseconds. */
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)?$/, 'a duration such as 3s, 5m, 24h or 7d');
+
+export const KYC_SUBMISSION_POINTS = ['AFTER_PHONE_VERIFIED', 'BEFORE_FINALIZE'] as const;
+
+const temporalSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TASK_QUEUE: z.string().default('onboarding'),
+  PAYLOAD_ENCRYPTION_KEY: base64Key,
+  PAYLOAD_ENCRYPTION_OLD_KEYS: csv.pipe(z.array(base64Key)),
+});
+
+const tennpaySchema = z.object({
+  TENNPAY_BASE_URL: z.url(),
+  TENNPAY_AUTH_URL: z.url(),
+  TENNPAY_CLIENT_ID: z.string().min(1),
+  TENNPAY_CLIENT_SECRET: z.string().min(1).optional(),
+  TENNPAY_SCOPE: z.string().default('Tenn.CRM IdentityServerApi Tenn.RiskService Tenn.FileStorage'),
+  TENNPAY_MERCHANT_ID: z.coerce.number().int().positive(),
+  TENNPAY_CLIENT_CERT: z.string().min(1),
+  TENNPAY_CLIENT_KEY: z.string().min(1),
+  TENNPAY_CA_CERT: z.string().min(1).optional(),
+});
+
+const partnerSchema = z.object({
+  PARTNER_BASE_URL: z.url(),
+  PARTNER_API_KEY: z.string().min(1),
+  PARTNER_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  PARTNER_KYC_METHOD: z.enum(['A', 'B']).default('B'),
+  PARTNER_DEFAULT_RISK_LEVEL: z.enum(['LOW', 'MEDIUM', 'HIGH']).default('LOW'),
+});
+
+/** Timings and limits of the onboarding; defaults from CONTRACT part 1 and the issues. */
+const onboardingSettingsSchema = z.object({
+  IDENTIFICATION_POLL_INTERVAL: duration.default('3s'),
+  IDENTIFICATION_POLL_CAP: duration.default('5m'),
+  IDENTIFICATION_BACKGROUND_POLL_INTERVAL: duration.default('30s'),
+  CODE_WAIT_TIMEOUT: duration.default('24h'),
+  USER_STEP_TIMEOUT: duration.default('72h'),
+  ONBOARDING_TIMEOUT: duration.default('7d'),
+  CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  CODE_RESEND_COOLDOWN: duration.default('60s'),
+  IDENTIFICATION_MAX_RESTARTS: z.coerce.number().int().min(0).default(5),
+  KYC_DATA_SUBMISSION_POINT: z.enum(KYC_SUBMISSION_POINTS).default('BEFORE_FINALIZE'),
+  STEP_ATTENTION_AFTER: duration.default('10m'),
+  STEP_SLOW_RETRY_INTERVAL: duration.default('10m'),
+  PARTNER_KYC_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
+  PARTNER_WEBHOOK_FALLBACK_AFTER: duration.default('15m'),
+  PARTNER_TOO_MANY_VERIFICATIONS_WAIT: duration.default('1h'),
+});
+
+const apiSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  OPS_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  FRONTEND_URL: z.url().default('http://localhost:3000'),
+  PUBLIC_BASE_URL: z.url().optional(),
+  TRUSTED_URL_HOSTS: csv,
+  FILE_STORE_DIR: z.string().default('.data/files'),
+  START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  CODEC_CORS_ORIGINS: csv,
+});
+
+export type TemporalConfig = z.infer<typeof temporalSchema>;
+export type TennpayConfig = z.infer<typeof tennpaySchema>;
+export type PartnerConfig = z.infer<typeof partnerSchema>;
+export type OnboardingSettingsEnv = z.infer<typeof onboardingSettingsSchema>;
+export type ApiConfig = z.infer<typeof apiSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export const loadTemporalConfig = (env = process.env): TemporalConfig => parse(temporalSchema, env);
+export const loadTennpayConfig = (env = process.env): TennpayConfig => parse(tennpaySchema, env);
+export const loadPartnerConfig = (env = process.env): PartnerConfig => parse(partnerSchema, env);
+export const loadOnboardingSettingsEnv = (env = process.env): OnboardingSettingsEnv =>
+  parse(onboardingSettingsSchema, env);
+export const loadApiConfig = (env = process.env): ApiConfig => parse(apiSchema, env);
+
+/** Everything the worker needs. */
+export function loadWorkerConfig(env = process.env) {
+  return {
+    temporal: loadTemporalConfig(env),
+    tennpay: loadTennpayConfig(env),
+    partner: loadPartnerConfig(env),
+    trustedUrlHosts: parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env).TRUSTED_URL_HOSTS,
+  };
+}
+export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;

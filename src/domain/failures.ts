@@ -1,0 +1,35 @@
+// The failure types activities raise and the workflow branches on: one vocabulary for both
+// providers, so the error classification lives in one place (src/activities/provider-errors.ts).
+export const FailureType = {
+  // 10nPay
+  InvalidCode: 'InvalidCode',
+  CodeBlocked: 'CodeBlocked',
+  EmailAlreadyRegistered: 'EmailAlreadyRegistered',
+  PhoneAlreadyRegistered: 'PhoneAlreadyRegistered',
+  ResendNotAllowed: 'ResendNotAllowed',
+  NotEligible: 'NotEligible',
+  UnknownUser: 'UnknownUser',
+  IdentificationFailed: 'IdentificationFailed',
+  IdentificationPending: 'IdentificationPending',
+  IdentificationNotCompleted: 'IdentificationNotCompleted',
+  ValidationFailed: 'ValidationFailed',
+  UntrustedUrl: 'UntrustedUrl',
+  Unauthorized: 'Unauthorized',
+  // P100
+  PartnerValidation: 'PartnerValidation',
+  PartnerUserMissing: 'PartnerUserMissing',
+  PartnerAccountExists: 'PartnerAccountExists',
+  PartnerTooManyVerifications: 'PartnerTooManyVerifications',
+  PartnerAlreadyVerified: 'PartnerAlreadyVerified',
+  PartnerKycInvalid: 'PartnerKycInvalid',
+  PartnerKycNotFound: 'PartnerKycNotFound',
+  PartnerKycFilesMissing: 'PartnerKycFilesMissing',
+  PartnerDocumentUsed: 'PartnerDocumentUsed',
+  PartnerFileRejected: 'PartnerFileRejected',
+  PartnerPoaNotRequired: 'PartnerPoaNotRequired',
+  // either provider, retryable
+  ProviderUnavailable: 'ProviderUnavailable',
+  RateLimited: 'RateLimited',
+  MalformedResponse: 'MalformedResponse',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -1,0 +1,130 @@
+// The onboarding's shared vocabulary (CONTRACT part 3): stages, next actions, the view the API
+// serves, the workflow's input and settings. Imported by the workflow, the API and the ops tools,
+// so everything here must stay deterministic and free of Node built-ins.
+import { z } from 'zod';
+import { kycRecordSchema } from './kyc-record';
+
+export const STAGES = [
+  'CREATING_USER',
+  'AWAITING_EMAIL_CODE',
+  'AWAITING_SMS_CODE',
+  'AWAITING_KYC_DATA',
+  'STARTING_IDENTIFICATION',
+  'AWAITING_IDENTIFICATION',
+  'VERIFYING_IDENTIFICATION',
+  'AWAITING_SIGNATURE',
+  'VERIFYING_SIGNATURE',
+  'IDENTIFICATION_FAILED',
+  'FINALIZING',
+  'CREATING_PARTNER_ACCOUNT',
+  'AWAITING_PARTNER_KYC',
+  'AWAITING_FILES',
+  'VERIFYING_PARTNER_ACCOUNT',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'ABANDONED',
+] as const;
+export const stageSchema = z.enum(STAGES);
+export type Stage = z.infer<typeof stageSchema>;
+
+export const END_STAGES: readonly Stage[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'ABANDONED'];
+export const isEndStage = (stage: Stage): boolean => END_STAGES.includes(stage);
+
+export const USER_TYPES = ['INDIVIDUAL', 'MERCHANT'] as const;
+export type UserType = (typeof USER_TYPES)[number];
+/** 10nPay's numeric user type in the status call's path. */
+export const tennpayUserType = (t: UserType): 0 | 1 => (t === 'INDIVIDUAL' ? 0 : 1);
+
+export const FILE_PURPOSES = ['KYC', 'PROOF_OF_ADDRESS'] as const;
+export type FilePurpose = (typeof FILE_PURPOSES)[number];
+
+export const URL_PURPOSES = ['IDENTIFICATION', 'DOCUMENT_SIGNING', 'PARTNER_KYC'] as const;
+
+export const nextActionSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('CONFIRM_EMAIL') }),
+  z.object({ type: z.literal('ENTER_SMS_CODE') }),
+  z.object({ type: z.literal('SUBMIT_KYC_DATA'), message: z.string().optional() }),
+  z.object({ type: z.literal('OPEN_URL'), url: z.string(), purpose: z.enum(URL_PURPOSES) }),
+  z.object({ type: z.literal('UPLOAD_FILES'), purpose: z.enum(FILE_PURPOSES) }),
+  z.object({ type: z.literal('RESTART_IDENTIFICATION') }),
+  z.object({ type: z.literal('WAIT') }),
+  z.object({ type: z.literal('NONE') }),
+]);
+export type NextAction = z.infer<typeof nextActionSchema>;
+
+/** A failure as ops and frontends see it: a stable type, a message free of personal data. */
+export const stepErrorSchema = z.object({
+  step: z.string(),
+  type: z.string(),
+  message: z.string(),
+  at: z.string(),
+});
+export type StepError = z.infer<typeof stepErrorSchema>;
+
+export const timelineEntrySchema = z.object({ step: z.string(), at: z.string() });
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+/** What `GET /onboardings/{id}` shows; the workflow's `onboardingView` query answers it. */
+export const onboardingViewSchema = z.object({
+  onboardingId: z.string(),
+  stage: stageSchema,
+  stageEnteredAt: z.string(),
+  nextAction: nextActionSchema,
+  reason: z.string().optional(),
+  needsAttention: z.boolean(),
+  ids: z.object({
+    userId: z.number().int().optional(),
+    individualId: z.number().int().optional(),
+    correlationId: z.string().optional(),
+    partnerUserId: z.string().optional(),
+    externalUserId: z.string().optional(),
+    verificationId: z.string().optional(),
+  }),
+  kycDataReceived: z.boolean(),
+  timeline: z.array(timelineEntrySchema),
+  lastError: stepErrorSchema.optional(),
+  attemptsLeft: z.object({ emailCode: z.number().int(), smsCode: z.number().int() }),
+});
+export type OnboardingView = z.infer<typeof onboardingViewSchema>;
+
+/**
+ * Timings and limits, fixed for one onboarding when it starts (the workflow cannot read the
+ * environment, and a setting changed mid-flight must not change a running onboarding's history).
+ * Durations are in Temporal's `ms` string form.
+ */
+export const onboardingSettingsSchema = z.object({
+  identificationPollInterval: z.string(),
+  identificationPollCap: z.string(),
+  identificationBackgroundPollInterval: z.string(),
+  codeWaitTimeout: z.string(),
+  userStepTimeout: z.string(),
+  onboardingTimeout: z.string(),
+  codeMaxAttempts: z.number().int().min(1),
+  codeResendCooldown: z.string(),
+  identificationMaxRestarts: z.number().int().min(0),
+  kycDataSubmissionPoint: z.enum(['AFTER_PHONE_VERIFIED', 'BEFORE_FINALIZE']),
+  stepAttentionAfter: z.string(),
+  stepSlowRetryInterval: z.string(),
+  partnerKycMethod: z.enum(['A', 'B']),
+  partnerKycMaxAttempts: z.number().int().min(1),
+  partnerWebhookFallbackAfter: z.string(),
+  partnerTooManyVerificationsWait: z.string(),
+  trustedUrlHosts: z.array(z.string()),
+});
+export type OnboardingSettings = z.infer<typeof onboardingSettingsSchema>;
+
+export const onboardingInputSchema = z.object({
+  onboardingId: z.string().uuid(),
+  email: z.email(),
+  phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number such as +359888123456'),
+  userType: z.enum(USER_TYPES),
+  externalRef: z.string().min(1).max(200).optional(),
+  profile: kycRecordSchema.optional(),
+  settings: onboardingSettingsSchema,
+});
+export type OnboardingInput = z.infer<typeof onboardingInputSchema>;
+
+/** Workflow ids carry no personal data: they are derived from the opaque onboarding id. */
+export const workflowIdFor = (onboardingId: string): string => `onboarding-${onboardingId}`;
+export const onboardingIdFromWorkflowId = (workflowId: string): string => workflowId.replace(/^onboarding-/, '');

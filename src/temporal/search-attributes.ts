@@ -1,0 +1,22 @@
+// The custom search attributes ops list and filter onboardings by. They carry no personal data:
+// stages, times, error types and provider ids only. The dev-server runner and the test setup
+// register them; a production cluster registers them once with `temporal operator search-attribute create`.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const OnboardingStage = defineSearchAttributeKey('OnboardingStage', SearchAttributeType.KEYWORD);
+export const OnboardingStageEnteredAt = defineSearchAttributeKey('OnboardingStageEnteredAt', SearchAttributeType.DATETIME);
+export const OnboardingNeedsAttention = defineSearchAttributeKey('OnboardingNeedsAttention', SearchAttributeType.BOOL);
+export const OnboardingLastErrorType = defineSearchAttributeKey('OnboardingLastErrorType', SearchAttributeType.KEYWORD);
+export const OnboardingExternalRefHash = defineSearchAttributeKey('OnboardingExternalRefHash', SearchAttributeType.KEYWORD);
+export const TennpayUserId = defineSearchAttributeKey('TennpayUserId', SearchAttributeType.INT);
+export const PartnerExternalUserId = defineSearchAttributeKey('PartnerExternalUserId', SearchAttributeType.KEYWORD);
+
+export const ONBOARDING_SEARCH_ATTRIBUTES = [
+  OnboardingStage,
+  OnboardingStageEnteredAt,
+  OnboardingNeedsAttention,
+  OnboardingLastErrorType,
+  OnboardingExternalRefHash,
+  TennpayUserId,
+  PartnerExternalUserId,
+] as const;
