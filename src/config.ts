@@ -116,3 +116,29 @@ export function loadWorkerConfig(env = process.env) {
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
+
+/** The settings an onboarding is started with (see OnboardingSettings), from the environment. */
+export function loadOnboardingSettings(env = process.env): import('./domain/onboarding').OnboardingSettings {
+  const s = loadOnboardingSettingsEnv(env);
+  const partner = parse(partnerSchema.pick({ PARTNER_KYC_METHOD: true }), env);
+  const api = parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env);
+  return {
+    identificationPollInterval: s.IDENTIFICATION_POLL_INTERVAL,
+    identificationPollCap: s.IDENTIFICATION_POLL_CAP,
+    identificationBackgroundPollInterval: s.IDENTIFICATION_BACKGROUND_POLL_INTERVAL,
+    codeWaitTimeout: s.CODE_WAIT_TIMEOUT,
+    userStepTimeout: s.USER_STEP_TIMEOUT,
+    onboardingTimeout: s.ONBOARDING_TIMEOUT,
+    codeMaxAttempts: s.CODE_MAX_ATTEMPTS,
+    codeResendCooldown: s.CODE_RESEND_COOLDOWN,
+    identificationMaxRestarts: s.IDENTIFICATION_MAX_RESTARTS,
+    kycDataSubmissionPoint: s.KYC_DATA_SUBMISSION_POINT,
+    stepAttentionAfter: s.STEP_ATTENTION_AFTER,
+    stepSlowRetryInterval: s.STEP_SLOW_RETRY_INTERVAL,
+    partnerKycMethod: partner.PARTNER_KYC_METHOD,
+    partnerKycMaxAttempts: s.PARTNER_KYC_MAX_ATTEMPTS,
+    partnerWebhookFallbackAfter: s.PARTNER_WEBHOOK_FALLBACK_AFTER,
+    partnerTooManyVerificationsWait: s.PARTNER_TOO_MANY_VERIFICATIONS_WAIT,
+    trustedUrlHosts: api.TRUSTED_URL_HOSTS,
+  };
+}

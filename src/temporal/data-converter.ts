@@ -1,0 +1,13 @@
+// The data converter every worker and client of the service uses: encrypted payloads and failures.
+import type { DataConverter } from '@temporalio/common';
+import type { TemporalConfig } from '../config';
+import { EncryptionCodec } from './encryption-codec';
+
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
+export function createDataConverter(config: Pick<TemporalConfig, 'PAYLOAD_ENCRYPTION_KEY' | 'PAYLOAD_ENCRYPTION_OLD_KEYS'>): DataConverter {
+  return {
+    payloadCodecs: [new EncryptionCodec(config.PAYLOAD_ENCRYPTION_KEY, config.PAYLOAD_ENCRYPTION_OLD_KEYS)],
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  };
+}
