@@ -27,6 +27,10 @@ export const FailureType = {
   PartnerDocumentUsed: 'PartnerDocumentUsed',
   PartnerFileRejected: 'PartnerFileRejected',
   PartnerPoaNotRequired: 'PartnerPoaNotRequired',
+  // update validators: the call does not fit the onboarding now (API: 409 / 400)
+  WrongStage: 'WrongStage',
+  InvalidInput: 'InvalidInput',
+  OnboardingEnded: 'OnboardingEnded',
   // either provider, retryable
   ProviderUnavailable: 'ProviderUnavailable',
   RateLimited: 'RateLimited',
