@@ -2,6 +2,7 @@
 // validated by zod once at start-up, so a missing or malformed setting stops the process with a
 // message naming the variable instead of failing later inside a request.
 import { z } from 'zod';
+import { durationSchema } from './domain/onboarding';
 
 const csv = z
   .string()
@@ -17,8 +18,7 @@ const base64Key = z
   .string()
   .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be the base64 of exactly 32 bytes');
 
-/** A duration in Temporal's `ms` form ("3s", "5m", "24h", "7d") or in milliseconds. */
-const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)?$/, 'a duration such as 3s, 5m, 24h or 7d');
+const duration = durationSchema;
 
 export const KYC_SUBMISSION_POINTS = ['AFTER_PHONE_VERIFIED', 'BEFORE_FINALIZE'] as const;
 
@@ -113,6 +113,7 @@ export function loadWorkerConfig(env = process.env) {
     tennpay: loadTennpayConfig(env),
     partner: loadPartnerConfig(env),
     trustedUrlHosts: parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env).TRUSTED_URL_HOSTS,
+    fileStoreDir: parse(apiSchema.pick({ FILE_STORE_DIR: true }), env).FILE_STORE_DIR,
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;

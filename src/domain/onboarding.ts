@@ -1,6 +1,7 @@
 // The onboarding's shared vocabulary (CONTRACT part 3): stages, next actions, the view the API
 // serves, the workflow's input and settings. Imported by the workflow, the API and the ops tools,
 // so everything here must stay deterministic and free of Node built-ins.
+import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import { kycRecordSchema } from './kyc-record';
 
@@ -93,23 +94,29 @@ export type OnboardingView = z.infer<typeof onboardingViewSchema>;
  * environment, and a setting changed mid-flight must not change a running onboarding's history).
  * Durations are in Temporal's `ms` string form.
  */
+const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)?$/;
+/** A duration in Temporal's `ms` form ("3s", "5m", "24h", "7d") or in milliseconds. */
+export const durationSchema = z.custom<Duration>((v) => typeof v === 'string' && DURATION.test(v), {
+  message: 'a duration such as 3s, 5m, 24h or 7d',
+});
+
 export const onboardingSettingsSchema = z.object({
-  identificationPollInterval: z.string(),
-  identificationPollCap: z.string(),
-  identificationBackgroundPollInterval: z.string(),
-  codeWaitTimeout: z.string(),
-  userStepTimeout: z.string(),
-  onboardingTimeout: z.string(),
+  identificationPollInterval: durationSchema,
+  identificationPollCap: durationSchema,
+  identificationBackgroundPollInterval: durationSchema,
+  codeWaitTimeout: durationSchema,
+  userStepTimeout: durationSchema,
+  onboardingTimeout: durationSchema,
   codeMaxAttempts: z.number().int().min(1),
-  codeResendCooldown: z.string(),
+  codeResendCooldown: durationSchema,
   identificationMaxRestarts: z.number().int().min(0),
   kycDataSubmissionPoint: z.enum(['AFTER_PHONE_VERIFIED', 'BEFORE_FINALIZE']),
-  stepAttentionAfter: z.string(),
-  stepSlowRetryInterval: z.string(),
+  stepAttentionAfter: durationSchema,
+  stepSlowRetryInterval: durationSchema,
   partnerKycMethod: z.enum(['A', 'B']),
   partnerKycMaxAttempts: z.number().int().min(1),
-  partnerWebhookFallbackAfter: z.string(),
-  partnerTooManyVerificationsWait: z.string(),
+  partnerWebhookFallbackAfter: durationSchema,
+  partnerTooManyVerificationsWait: durationSchema,
   trustedUrlHosts: z.array(z.string()),
 });
 export type OnboardingSettings = z.infer<typeof onboardingSettingsSchema>;

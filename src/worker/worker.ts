@@ -1,0 +1,33 @@
+// Builds the onboarding worker: the workflow code (a pre-built bundle in production, the sources
+// in development and tests), the activities over the provider clients, the encrypted data converter.
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { OnboardingActivities } from '../activities/types';
+import type { TemporalConfig } from '../config';
+import { createDataConverter } from '../temporal/data-converter';
+
+export interface OnboardingWorkerOptions {
+  temporal: TemporalConfig;
+  activities: OnboardingActivities;
+  connection: NativeConnection;
+  /** Path of a bundle built by `npm run build:workflow-bundle`; the sources are bundled at start-up otherwise. */
+  workflowBundlePath?: string;
+  /** Extra worker options (tests shorten the shutdown grace time, for instance). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export async function createOnboardingWorker(options: OnboardingWorkerOptions): Promise<Worker> {
+  const { temporal, activities, connection, workflowBundlePath, overrides } = options;
+  return Worker.create({
+    connection,
+    namespace: temporal.TEMPORAL_NAMESPACE,
+    taskQueue: temporal.TASK_QUEUE,
+    ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
+    dataConverter: createDataConverter(temporal),
+    // On SIGTERM running activities get this long to finish before their tasks are handed back.
+    shutdownGraceTime: '20s',
+    ...overrides,
+  });
+}

@@ -1,0 +1,2 @@
+// The workflows this worker runs; the worker's bundle starts from this file.
+export { onboardingWorkflow } from './onboarding';

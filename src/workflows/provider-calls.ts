@@ -1,0 +1,79 @@
+// How the onboarding calls its providers: each kind of call gets the retry policy and timeouts
+// that fit it, declared here beside the proxies. Polling is a retry policy (constant interval,
+// capped by a schedule-to-close timeout), so its history does not grow with the number of polls.
+import { ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { OnboardingActivities } from '../activities/types';
+import type { FailureType } from '../domain/failures';
+import type { OnboardingSettings } from '../domain/onboarding';
+
+export type Providers = OnboardingActivities;
+
+export function providerCalls(settings: OnboardingSettings) {
+  const steps: ActivityOptions = {
+    // A step retries quickly for a bounded time; after that the workflow flags it for ops and
+    // keeps retrying slowly (see Onboarding.withAttention).
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: settings.stepAttentionAfter,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  };
+  return {
+    /** Calls in a provider step the workflow waits on (create user, send code, finalize, …). */
+    step: proxyActivities<Providers>(steps),
+    /** Calls made while a user waits for the answer (a code check): short, a few attempts. */
+    interactive: proxyActivities<Providers>({
+      startToCloseTimeout: '10s',
+      scheduleToCloseTimeout: '30s',
+      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 },
+    }),
+    /** Phase polling after a Success redirect: every poll interval, until the cap. */
+    fastPoll: proxyActivities<Providers>({
+      startToCloseTimeout: '15s',
+      scheduleToCloseTimeout: settings.identificationPollCap,
+      retry: {
+        initialInterval: settings.identificationPollInterval,
+        backoffCoefficient: 1,
+        maximumInterval: settings.identificationPollInterval,
+      },
+    }),
+    /** Polling while the user is away at Borica and no redirect has come (the tab may be closed). */
+    backgroundPoll: proxyActivities<Providers>({
+      startToCloseTimeout: '15s',
+      scheduleToCloseTimeout: settings.userStepTimeout,
+      retry: {
+        initialInterval: settings.identificationBackgroundPollInterval,
+        backoffCoefficient: 1,
+        maximumInterval: settings.identificationBackgroundPollInterval,
+      },
+    }),
+  };
+}
+export type ProviderCalls = ReturnType<typeof providerCalls>;
+
+/** The ApplicationFailure behind an activity failure, if the activity raised one. */
+export function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  if (err instanceof ApplicationFailure) return err;
+  return undefined;
+}
+
+/** True when the activity failed with a business outcome of this type (never retried). */
+export function failedWith(err: unknown, ...types: FailureType[]): boolean {
+  const failure = applicationFailureOf(err);
+  return failure !== undefined && types.includes(failure.type as FailureType);
+}
+
+/** A business outcome (non-retryable), as opposed to a provider that kept failing until the timeout. */
+export function isBusinessFailure(err: unknown): boolean {
+  return applicationFailureOf(err)?.nonRetryable === true;
+}
+
+/** The type and a safe message of a failure, for the timeline and ops. */
+export function describeFailure(err: unknown): { type: string; message: string } {
+  const failure = applicationFailureOf(err);
+  if (failure) return { type: failure.type ?? 'ApplicationFailure', message: failure.message };
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    return { type: cause?.name ?? 'ActivityFailure', message: cause?.message ?? err.message };
+  }
+  return { type: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
+}
