@@ -1,0 +1,58 @@
+// The activities the worker registers, built by dependency injection (as in temporalio/samples-
+// typescript activities-dependency-injection): `createActivities(deps)` closes over the provider
+// clients, so tests hand in clients pointed at the sandbox and the worker hands in the real ones.
+import type { WorkerConfig } from '../config';
+import { FileStore } from '../files/file-store';
+import { PartnerClient } from './partner/client';
+import { createPartnerActivities } from './partner/activities';
+import type { RiskLevel } from './partner/schemas';
+import { TennpayClient } from './tennpay/client';
+import { createTennpayActivities } from './tennpay/activities';
+import type { OnboardingActivities } from './types';
+
+export interface ActivityDependencies {
+  tennpay: TennpayClient;
+  partner: PartnerClient;
+  fileStore: FileStore;
+  /** TRUSTED_URL_HOSTS: every URL handed to the user must have one of these hosts. */
+  trustedUrlHosts: string[];
+  /** PARTNER_DEFAULT_RISK_LEVEL (default LOW). */
+  partnerRiskLevel?: RiskLevel;
+}
+
+export function createActivities(deps: ActivityDependencies): OnboardingActivities {
+  return {
+    ...createTennpayActivities({ tennpay: deps.tennpay, trustedUrlHosts: deps.trustedUrlHosts }),
+    ...createPartnerActivities({
+      partner: deps.partner,
+      fileStore: deps.fileStore,
+      riskLevel: deps.partnerRiskLevel ?? 'LOW',
+    }),
+  };
+}
+
+/** Builds the clients from configuration (reads the 10nPay PEM files once). */
+export function createActivityDependencies(
+  config: WorkerConfig,
+  fileStoreDir: string,
+): ActivityDependencies & { close(): Promise<void> } {
+  const tennpay = TennpayClient.fromConfig(config.tennpay);
+  const partner = PartnerClient.fromConfig(config.partner);
+  return {
+    tennpay,
+    partner,
+    fileStore: new FileStore(fileStoreDir),
+    trustedUrlHosts: config.trustedUrlHosts,
+    partnerRiskLevel: config.partner.PARTNER_DEFAULT_RISK_LEVEL,
+    async close() {
+      await Promise.all([tennpay.close(), partner.close()]);
+    },
+  };
+}
+
+export { TennpayClient, type TennpayClientOptions } from './tennpay/client';
+export { TennpayTokenManager, certificateThumbprint, type AccessTokenProvider } from './tennpay/token-manager';
+export { PartnerClient, type PartnerClientOptions, type VerificationPage } from './partner/client';
+export { isTrustedUrl } from './trusted-url';
+export type { ProviderFailureDetails } from './provider-errors';
+export type * from './types';
