@@ -1,0 +1,106 @@
+// The HTTP API: an Express 5 application built from injected dependencies, so tests give it a real
+// Temporal client and main.ts gives it the one from the environment. Structured by audience:
+// /onboardings (frontends; the signed partner-KYC link for browsers), /webhooks (P100), /codec and
+// /ops (ops, OPS_API_KEY), and the platform endpoints.
+import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import express, { type Express, type RequestHandler } from 'express';
+import type { ApiConfig, PartnerConfig, TemporalConfig } from '../config';
+import type { OnboardingSettings } from '../domain/onboarding';
+import type { FileStore } from '../files/file-store';
+import { EncryptionCodec } from '../temporal/encryption-codec';
+import { createLogger, type Logger } from '../observability/logger';
+import { createMetrics, type Metrics } from '../observability/metrics';
+import { type ApiContext, DEFAULT_TIMEOUTS, type Timeouts } from './context';
+import type { PartnerKycPageFetcher } from './partner-kyc-page';
+import { errorHandler, notFoundHandler } from './problem-details';
+import { codecRouter } from './routes/codec';
+import { onboardingsRouter } from './routes/onboardings';
+import { opsRouter } from './routes/ops';
+import { platformRouter } from './routes/platform';
+import { webhooksRouter } from './routes/webhooks';
+import { ApiSecrets } from './secrets';
+
+export interface AppDeps {
+  /** A Temporal client with the service's data converter (src/temporal/client.ts). */
+  client: Client;
+  api: ApiConfig;
+  temporal: Pick<TemporalConfig, 'TASK_QUEUE' | 'PAYLOAD_ENCRYPTION_KEY' | 'PAYLOAD_ENCRYPTION_OLD_KEYS'>;
+  partner: Pick<PartnerConfig, 'PARTNER_WEBHOOK_TOKEN'>;
+  /** The settings each new onboarding starts with (loadOnboardingSettings). */
+  settings: () => OnboardingSettings;
+  fileStore: FileStore;
+  /** Fetches P100's verification page (createPartnerKycPageFetcher). */
+  partnerKycPage: PartnerKycPageFetcher;
+  logger?: Logger;
+  metrics?: Metrics;
+  timeouts?: Partial<Timeouts>;
+  /** The codec served at /codec; by default the EncryptionCodec of the temporal config. */
+  codec?: PayloadCodec;
+}
+
+export interface App extends Express {
+  locals: Express['locals'] & { ctx: ApiContext };
+}
+
+export function createApp(deps: AppDeps): App {
+  const ctx: ApiContext = {
+    client: deps.client,
+    api: deps.api,
+    temporal: deps.temporal,
+    partner: deps.partner,
+    settings: deps.settings,
+    fileStore: deps.fileStore,
+    partnerKycPage: deps.partnerKycPage,
+    codec: deps.codec ?? new EncryptionCodec(deps.temporal.PAYLOAD_ENCRYPTION_KEY, deps.temporal.PAYLOAD_ENCRYPTION_OLD_KEYS),
+    secrets: new ApiSecrets(deps.temporal.PAYLOAD_ENCRYPTION_KEY),
+    timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
+    logger: deps.logger ?? createLogger(),
+    metrics: deps.metrics ?? createMetrics(),
+  };
+
+  const app = express() as App;
+  app.locals.ctx = ctx;
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(observe(ctx));
+
+  app.use(platformRouter(ctx));
+  app.use('/onboardings', onboardingsRouter(ctx));
+  app.use('/webhooks', webhooksRouter(ctx));
+  app.use('/codec', codecRouter(ctx));
+  app.use('/ops', opsRouter(ctx));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler((err) => ctx.logger.error({ err }, 'unhandled error')));
+  return app;
+}
+
+/**
+ * One log line and the metrics per request: method, route template, status, duration and the
+ * onboarding id when there is one. Never bodies, query strings, codes, tokens, e-mails or phones.
+ */
+function observe(ctx: ApiContext): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = req.route?.path !== undefined ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      ctx.metrics.httpRequests.inc(labels);
+      ctx.metrics.httpDuration.observe(labels, seconds);
+      if (route === '/metrics' || route === '/healthz' || route === '/readyz') return;
+      const entry = {
+        method: req.method,
+        route,
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 1000),
+        ...(typeof res.locals.onboardingId === 'string' ? { onboardingId: res.locals.onboardingId } : {}),
+      };
+      if (res.statusCode >= 500) ctx.logger.warn(entry, 'request');
+      else ctx.logger.info(entry, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,70 @@
+// `npm run api`: the HTTP API against an existing Temporal server, configured by the environment.
+// SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (bounded), then close
+// the Temporal connection and exit.
+import type { Server } from 'node:http';
+import { loadApiConfig, loadOnboardingSettings, loadPartnerConfig, loadTemporalConfig } from '../config';
+import { FileStore } from '../files/file-store';
+import { createLogger } from '../observability/logger';
+import { createMetrics } from '../observability/metrics';
+import { createTemporalClient } from '../temporal/client';
+import { createApp } from './app';
+import { createPartnerKycPageFetcher } from './partner-kyc-page';
+
+const SHUTDOWN_GRACE_MS = 15_000;
+
+export async function main(env = process.env): Promise<{ server: Server; shutdown: () => Promise<void> }> {
+  const logger = createLogger();
+  const api = loadApiConfig(env);
+  const temporal = loadTemporalConfig(env);
+  const partner = loadPartnerConfig(env);
+  loadOnboardingSettings(env); // fail at start-up on a malformed setting, not on the first request
+  const client = await createTemporalClient(temporal);
+  const app = createApp({
+    client,
+    api,
+    temporal,
+    partner,
+    settings: () => loadOnboardingSettings(env),
+    fileStore: new FileStore(api.FILE_STORE_DIR),
+    partnerKycPage: createPartnerKycPageFetcher(partner),
+    logger,
+    metrics: createMetrics(),
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(api.PORT, () => resolve(s));
+  });
+  const address = server.address();
+  logger.info({ port: typeof address === 'object' && address ? address.port : api.PORT }, 'API listening');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('API shutting down: finishing in-flight requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closed;
+      clearTimeout(timer);
+      await client.connection.close();
+      logger.info('API stopped');
+    })());
+  return { server, shutdown };
+}
+
+if (require.main === module) {
+  main()
+    .then(({ shutdown }) => {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => {
+          shutdown().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        });
+      }
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+}

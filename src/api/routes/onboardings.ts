@@ -1,0 +1,478 @@
+// The frontend's calls (CONTRACT part 3): start an onboarding, read it, and the user's steps.
+// A thin shell: every call starts, signals, updates or queries the onboarding's workflow; the
+// rules (which call fits which stage, how many tries are left) live in the workflow.
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
+import express, { type Request, type Response, Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import multer from 'multer';
+import { ALLOWED_FILE_TYPES, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, type StoredFile } from '../../domain/files';
+import {
+  type NextAction,
+  type OnboardingInput,
+  type OnboardingView,
+  type Stage,
+  isEndStage,
+  stageSchema,
+  workflowIdFor,
+} from '../../domain/onboarding';
+import {
+  OnboardingExternalRefHash,
+  OnboardingNeedsAttention,
+  OnboardingStage,
+  OnboardingStageEnteredAt,
+} from '../../temporal/search-attributes';
+import {
+  boricaRedirectReceived,
+  onboardingView,
+  resendEmailCode,
+  resendSmsCode,
+  restartIdentification,
+  submitEmailCode,
+  submitFiles,
+  submitKycData,
+  submitSmsCode,
+  type CodeResult,
+  type ResendResult,
+} from '../../workflows/messages';
+import { onboardingAccess } from '../auth';
+import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type Problem, ProblemError, problems, sendProblem } from '../problem-details';
+import {
+  codeBodySchema,
+  filesFormSchema,
+  idempotencyKeySchema,
+  kycDataBodySchema,
+  redirectBodySchema,
+  startOnboardingBodySchema,
+} from '../schemas';
+import { canonicalJson } from '../secrets';
+import { isNotFound, problemForTemporalError } from '../temporal-errors';
+
+/** The workflow's type, by name (the API does not import workflow code). */
+type OnboardingWorkflow = (input: OnboardingInput) => Promise<OnboardingView>;
+export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
+
+/** How long a partner-KYC link stays valid. */
+export const PARTNER_KYC_LINK_TTL_SECONDS = 15 * 60;
+
+const json = express.json({ limit: '64kb' });
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, value: unknown, what = 'body'): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ProblemError(problems.validation(r.error, what));
+  return r.data;
+}
+
+function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return undefined;
+  const r = idempotencyKeySchema.safeParse(key);
+  if (!r.success) throw new ProblemError(problems.badRequest('The Idempotency-Key header is malformed'));
+  return r.data;
+}
+
+/** The memo kept on each onboarding to recognise a repeated start: keyed hashes, no personal data. */
+interface StartMemo {
+  requestHash?: string;
+  idempotencyKeyHash?: string;
+}
+
+export function onboardingsRouter(ctx: ApiContext): Router {
+  const router = Router();
+  const { client, secrets, timeouts } = ctx;
+  const handleOf = (id: string): WorkflowHandle<OnboardingWorkflow> => client.workflow.getHandle<OnboardingWorkflow>(workflowIdFor(id));
+
+  // ---------------------------------------------------------------- POST /onboardings
+  const startLimiter = rateLimit({
+    windowMs: 60_000,
+    limit: ctx.api.START_RATE_LIMIT_PER_MINUTE,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (req, res) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + 60_000;
+      sendProblem(res, problems.tooManyRequests('Too many onboardings started from this address', Math.ceil((reset - Date.now()) / 1000)));
+    },
+  });
+
+  router.post('/', startLimiter, json, async (req, res) => {
+    const body = parse(startOnboardingBodySchema, req.body);
+    const key = idempotencyKeyOf(req);
+    const onboardingId = body.externalRef
+      ? secrets.onboardingIdForExternalRef(body.externalRef)
+      : key
+        ? secrets.onboardingIdForIdempotencyKey(key)
+        : randomUUID();
+    res.locals.onboardingId = onboardingId;
+    const memo: StartMemo = { requestHash: secrets.hash('body', canonicalJson(body)) };
+    if (key) memo.idempotencyKeyHash = secrets.hash('idem', key);
+    const searchAttributes: SearchAttributePair[] = [
+      { key: OnboardingStage, value: 'CREATING_USER' },
+      { key: OnboardingStageEnteredAt, value: new Date() },
+      { key: OnboardingNeedsAttention, value: false },
+    ];
+    if (body.externalRef) searchAttributes.push({ key: OnboardingExternalRefHash, value: secrets.hash('ref', body.externalRef) });
+    const input: OnboardingInput = {
+      onboardingId,
+      email: body.email,
+      phoneNumber: body.phoneNumber,
+      userType: body.userType,
+      ...(body.externalRef !== undefined ? { externalRef: body.externalRef } : {}),
+      ...(body.profile !== undefined ? { profile: body.profile } : {}),
+      settings: ctx.settings(),
+    };
+    try {
+      await withDeadline(ctx, timeouts.rpcMs, () =>
+        client.workflow.start<OnboardingWorkflow>(ONBOARDING_WORKFLOW_TYPE, {
+          workflowId: workflowIdFor(onboardingId),
+          taskQueue: ctx.temporal.TASK_QUEUE,
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: searchAttributes,
+          memo: { ...memo },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        const problem = problemForTemporalError(err, onboardingId);
+        if (problem) throw new ProblemError(problem);
+        throw err;
+      }
+      return repeatedStart(req, res, onboardingId, memo);
+    }
+    ctx.metrics.onboardingsStarted.inc({ outcome: 'started' });
+    res.status(201).json({
+      onboardingId,
+      accessToken: secrets.accessTokenFor(onboardingId),
+      stage: 'CREATING_USER' satisfies Stage,
+      nextAction: { type: 'WAIT' } satisfies NextAction,
+    });
+  });
+
+  /** The onboarding exists already: the same key and body get it again; anything else does not. */
+  async function repeatedStart(_req: Request, res: Response, onboardingId: string, memo: StartMemo): Promise<void> {
+    const handle = handleOf(onboardingId);
+    const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), onboardingId);
+    const existing = (description.memo ?? {}) as StartMemo;
+    if (memo.idempotencyKeyHash && existing.idempotencyKeyHash === memo.idempotencyKeyHash) {
+      if (existing.requestHash !== memo.requestHash) {
+        ctx.metrics.onboardingsStarted.inc({ outcome: 'key_reused' });
+        throw new ProblemError({
+          status: 422,
+          slug: 'idempotency-key-reused',
+          title: 'The Idempotency-Key was used with another request',
+          detail: 'This Idempotency-Key started an onboarding with a different body',
+        });
+      }
+      ctx.metrics.onboardingsStarted.inc({ outcome: 'replayed' });
+      let stage: Stage = stageOf(description);
+      let nextAction: NextAction = isEndStage(stage) ? { type: 'NONE' } : { type: 'WAIT' };
+      try {
+        const view = await withDeadline(ctx, Math.min(timeouts.queryMs, 2_000), () => handle.query(onboardingView));
+        stage = view.stage;
+        nextAction = view.nextAction;
+      } catch {
+        // the worker is slow or down: the search attributes tell the stage, the user waits
+      }
+      res.status(200).json({ onboardingId, accessToken: secrets.accessTokenFor(onboardingId), stage, nextAction });
+      return;
+    }
+    ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });
+    throw new ProblemError(
+      problems.conflict('An onboarding for this externalRef exists already', { onboardingId }),
+    );
+  }
+
+  // ---------------------------------------------------------------- GET /onboardings/{id}
+  router.get('/:id', onboardingAccess(ctx, { allowOps: true }), async (req, res) => {
+    const id = res.locals.onboardingId as string;
+    const handle = handleOf(id);
+    let view: OnboardingView;
+    try {
+      view = await withDeadline(ctx, timeouts.queryMs, () => handle.query(onboardingView));
+    } catch (err) {
+      if (isNotFound(err)) throw new ProblemError(problems.notFound());
+      // The worker cannot answer in time: answer from what Temporal keeps without it.
+      const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), id);
+      ctx.logger.warn({ onboardingId: id, err: errorName(err) }, 'onboarding view degraded: the query was not answered');
+      res.setHeader('X-Onboarding-View', 'degraded');
+      res.status(200).json(degradedView(id, description));
+      return;
+    }
+    res.status(200).json(decorateView(ctx, req, view));
+  });
+
+  // ---------------------------------------------------------------- the user's steps (updates)
+  type Stability = 'stable' | 'unique';
+
+  /**
+   * Sends an update with a stable update id: the Idempotency-Key when given, else a hash of the
+   * call, its body and the stage the onboarding is in (so a retried call is applied once, while the
+   * same call in a later stage is a new one). 'unique' calls (resends) get a fresh id without a key:
+   * the workflow's cooldown already makes a repeat harmless.
+   */
+  async function update<Ret, Args extends unknown[]>(
+    req: Request,
+    res: Response,
+    call: string,
+    def: UpdateDefinition<Ret, Args, string>,
+    buildArgs: () => Args | Promise<Args>,
+    body: unknown,
+    stability: Stability = 'stable',
+  ): Promise<Ret> {
+    const id = res.locals.onboardingId as string;
+    const key = idempotencyKeyOf(req);
+    const handle = handleOf(id);
+    const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), id);
+    if (description.status.name !== 'RUNNING') {
+      throw new ProblemError({
+        status: 409,
+        slug: 'onboarding-ended',
+        title: 'The onboarding has ended',
+        detail: 'The onboarding has ended and takes no more calls',
+        extensions: { onboardingId: id, stage: stageOf(description) },
+      });
+    }
+    const updateId = key
+      ? `${call}-${secrets.hash('update', `${call}\n${key}`).slice(0, 40)}`
+      : stability === 'stable'
+        ? `${call}-${secrets.hash('update', canonicalJson({ call, body, stage: stageOf(description), at: stageEnteredAtOf(description) })).slice(0, 40)}`
+        : `${call}-${randomUUID()}`;
+    const args = await buildArgs();
+    // The handle's overloads split on empty and non-empty argument lists; both send `args` as given.
+    const typedDef = def as unknown as UpdateDefinition<Ret, [unknown], string>;
+    return temporalCall(ctx, timeouts.updateMs, () => handle.executeUpdate(typedDef, { args: args as unknown as [unknown], updateId }), id);
+  }
+
+  const access = onboardingAccess(ctx);
+
+  function answerCode(res: Response, result: CodeResult): void {
+    if (result.accepted) {
+      res.status(200).json({ accepted: true });
+      return;
+    }
+    sendProblem(res, {
+      status: 422,
+      slug: 'wrong-code',
+      title: 'The code is not right',
+      detail: result.attemptsLeft > 0 ? 'The code does not match; try again' : 'The code does not match and no attempts are left',
+      extensions: { attemptsLeft: result.attemptsLeft, onboardingId: res.locals.onboardingId },
+    });
+  }
+
+  function answerResend(res: Response, result: ResendResult): void {
+    if (result.accepted) {
+      res.status(202).json({ accepted: true });
+      return;
+    }
+    if (result.retryAfterSeconds !== undefined) {
+      sendProblem(res, problems.tooManyRequests('A new code can be sent later', result.retryAfterSeconds));
+      return;
+    }
+    sendProblem(res, problems.conflict('A new code cannot be sent now', { onboardingId: res.locals.onboardingId }));
+  }
+
+  router.post('/:id/email-confirmation', access, json, async (req, res) => {
+    const body = parse(codeBodySchema, req.body);
+    answerCode(res, await update(req, res, 'submitEmailCode', submitEmailCode, () => [{ code: body.code }], body));
+  });
+  router.post('/:id/email-confirmation/resend', access, async (req, res) => {
+    answerResend(res, await update(req, res, 'resendEmailCode', resendEmailCode, () => [], {}, 'unique'));
+  });
+  router.post('/:id/sms-code', access, json, async (req, res) => {
+    const body = parse(codeBodySchema, req.body);
+    answerCode(res, await update(req, res, 'submitSmsCode', submitSmsCode, () => [{ code: body.code }], body));
+  });
+  router.post('/:id/sms-code/resend', access, async (req, res) => {
+    answerResend(res, await update(req, res, 'resendSmsCode', resendSmsCode, () => [], {}, 'unique'));
+  });
+  router.post('/:id/kyc-data', access, json, async (req, res) => {
+    const body = parse(kycDataBodySchema, req.body);
+    await update(req, res, 'submitKycData', submitKycData, () => [body] as [typeof body], body);
+    res.status(200).json({ accepted: true });
+  });
+  router.post('/:id/identification/restart', access, async (req, res) => {
+    await update(req, res, 'restartIdentification', restartIdentification, () => [{ requestedBy: 'frontend' }], {});
+    res.status(200).json({ accepted: true });
+  });
+
+  // ---------------------------------------------------------------- Borica redirects (a signal)
+  router.post('/:id/redirects', access, json, async (req, res) => {
+    const body = parse(redirectBodySchema, req.body);
+    const id = res.locals.onboardingId as string;
+    await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, body), id);
+    res.status(202).json({ accepted: true });
+  });
+
+  // ---------------------------------------------------------------- files
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES_PER_UPLOAD, fields: 5, fieldSize: 1024, parts: MAX_FILES_PER_UPLOAD + 5 },
+  }).array('files', MAX_FILES_PER_UPLOAD);
+
+  router.post(
+    '/:id/files',
+    access,
+    (req, res, next) => {
+      if (!req.is('multipart/form-data')) {
+        throw new ProblemError(problems.badRequest('Send the files as multipart/form-data with a "purpose" field and "files"'));
+      }
+      upload(req, res, (err: unknown) => {
+        if (!err) return next();
+        next(new ProblemError(multerProblem(err)));
+      });
+    },
+    async (req, res) => {
+      const form = parse(filesFormSchema, req.body, 'form');
+      const files = (req.files ?? []) as Express.Multer.File[];
+      if (files.length === 0) throw new ProblemError(problems.badRequest('At least one file is required in the "files" field'));
+      const typed = files.map((f, i) => {
+        const contentType = sniffContentType(f.buffer);
+        if (!contentType) {
+          throw new ProblemError({
+            status: 415,
+            slug: 'unsupported-file-type',
+            title: 'Unsupported file type',
+            detail: 'Files must be JPEG, PNG or PDF',
+            extensions: { errors: [{ path: `files.${i}`, message: 'not a JPEG, PNG or PDF file', code: 'invalid_type' }] },
+          });
+        }
+        return { bytes: f.buffer, contentType };
+      });
+      const id = res.locals.onboardingId as string;
+      const digest = typed.map((t) => createHash('sha256').update(t.bytes).digest('hex'));
+      const result = await update(
+        req,
+        res,
+        'submitFiles',
+        submitFiles,
+        async () => {
+          const stored: StoredFile[] = [];
+          for (const t of typed) stored.push(await ctx.fileStore.save(id, t.bytes, t.contentType));
+          return [{ purpose: form.purpose, files: stored }];
+        },
+        { purpose: form.purpose, digest },
+      );
+      res.status(200).json(result);
+    },
+  );
+
+  // ---------------------------------------------------------------- the signed partner-KYC link
+  router.get('/:id/partner-kyc', async (req, res) => {
+    const id = String(req.params.id);
+    const exp = Number(typeof req.query.exp === 'string' ? req.query.exp : NaN);
+    const sig = typeof req.query.sig === 'string' ? req.query.sig : '';
+    const forbidden: Problem = { status: 403, slug: 'invalid-link', title: 'Invalid link', detail: 'The link is not valid' };
+    if (!/^[0-9a-f-]{36}$/.test(id) || !Number.isSafeInteger(exp) || !/^[A-Za-z0-9_-]{43}$/.test(sig)) throw new ProblemError(forbidden);
+    res.locals.onboardingId = id;
+    let view: OnboardingView;
+    try {
+      view = await withDeadline(ctx, timeouts.queryMs, () => handleOf(id).query(onboardingView));
+    } catch (err) {
+      if (isNotFound(err)) throw new ProblemError(forbidden);
+      throw new ProblemError(problems.unavailable('The onboarding cannot answer now; try the link again shortly'));
+    }
+    const verificationId = view.ids.verificationId;
+    if (!verificationId || !ctx.secrets.checkPartnerKycLink(id, verificationId, exp, sig)) throw new ProblemError(forbidden);
+    if (exp < Math.floor(Date.now() / 1000)) {
+      throw new ProblemError({ status: 410, slug: 'link-expired', title: 'The link has expired', detail: 'Open the onboarding again to get a new link' });
+    }
+    if (view.nextAction.type !== 'OPEN_URL' || view.nextAction.purpose !== 'PARTNER_KYC') {
+      throw new ProblemError({ status: 410, slug: 'link-expired', title: 'The link is no longer needed', detail: 'The partner verification is not waiting for the user' });
+    }
+    let page;
+    try {
+      page = await ctx.partnerKycPage(id, verificationId, AbortSignal.timeout(timeouts.partnerPageMs));
+    } catch (err) {
+      ctx.logger.warn({ onboardingId: id, err: errorName(err) }, 'partner KYC page could not be fetched');
+      throw new ProblemError(problems.unavailable('The partner verification page cannot be reached; try again shortly', 10));
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (page.status >= 300 && page.status < 400 && page.location && /^https:\/\//i.test(page.location)) {
+      res.redirect(302, page.location);
+      return;
+    }
+    if (page.status === 200 && (page.contentType ?? '').toLowerCase().startsWith('text/html')) {
+      res.setHeader('Content-Security-Policy', "frame-ancestors 'none'; object-src 'none'");
+      res.setHeader('X-Frame-Options', 'DENY');
+      res.status(200).type('text/html; charset=utf-8').send(page.body);
+      return;
+    }
+    ctx.logger.warn({ onboardingId: id, partnerStatus: page.status }, 'partner KYC page answered an error');
+    throw new ProblemError({
+      status: 502,
+      slug: 'partner-error',
+      title: 'The partner refused the verification page',
+      detail: 'The partner verification cannot be opened now; open the onboarding again later',
+    });
+  });
+
+  return router;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown error';
+}
+
+function stageOf(description: WorkflowExecutionDescription): Stage {
+  const parsed = stageSchema.safeParse(description.typedSearchAttributes.get(OnboardingStage));
+  return parsed.success ? parsed.data : 'CREATING_USER';
+}
+
+function stageEnteredAtOf(description: WorkflowExecutionDescription): string {
+  const at = description.typedSearchAttributes.get(OnboardingStageEnteredAt);
+  return (at ?? description.startTime).toISOString();
+}
+
+/** What `GET /onboardings/{id}` can say without a worker: search attributes only. */
+export function degradedView(onboardingId: string, description: WorkflowExecutionDescription) {
+  const stage = stageOf(description);
+  return {
+    onboardingId,
+    stage,
+    stageEnteredAt: stageEnteredAtOf(description),
+    nextAction: (isEndStage(stage) ? { type: 'NONE' } : { type: 'WAIT' }) satisfies NextAction,
+    needsAttention: description.typedSearchAttributes.get(OnboardingNeedsAttention) ?? false,
+    degraded: true,
+  };
+}
+
+/** Fills the partner-KYC link: signed, short-lived, on this service's public origin. */
+export function decorateView(ctx: ApiContext, req: Request, view: OnboardingView): OnboardingView {
+  const action = view.nextAction;
+  if (action.type !== 'OPEN_URL' || action.purpose !== 'PARTNER_KYC') return view;
+  const verificationId = view.ids.verificationId;
+  if (!verificationId) return { ...view, nextAction: { type: 'WAIT' } };
+  const exp = Math.floor(Date.now() / 1000) + PARTNER_KYC_LINK_TTL_SECONDS;
+  const sig = ctx.secrets.signPartnerKycLink(view.onboardingId, verificationId, exp);
+  const base = (ctx.api.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/, '');
+  const url = `${base}/onboardings/${encodeURIComponent(view.onboardingId)}/partner-kyc?exp=${exp}&sig=${sig}`;
+  return { ...view, nextAction: { ...action, url } };
+}
+
+/** The file type by its first bytes, not by what the client claims. */
+export function sniffContentType(bytes: Buffer): (typeof ALLOWED_FILE_TYPES)[number] | undefined {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes.length >= 5 && bytes.subarray(0, 5).toString('latin1') === '%PDF-') return 'application/pdf';
+  return undefined;
+}
+
+function multerProblem(err: unknown): Problem {
+  if (err instanceof multer.MulterError) {
+    if (err.code === 'LIMIT_FILE_SIZE') {
+      return { status: 413, slug: 'too-large', title: 'File too large', detail: `Each file may be at most ${MAX_FILE_BYTES} bytes` };
+    }
+    if (err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE') {
+      return problems.badRequest(`Send at most ${MAX_FILES_PER_UPLOAD} files, in the "files" field`);
+    }
+    return problems.badRequest('The multipart form is malformed');
+  }
+  return problems.badRequest('The multipart form could not be read');
+}
