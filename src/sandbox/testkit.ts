@@ -74,3 +74,54 @@ export async function call(
   }
   return { status: res.statusCode, headers: res.headers, text, json };
 }
+
+export interface ReceivedWebhook {
+  type: string;
+  authorization: string | undefined;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+/** A tiny webhook receiver: records every delivery; answers `failFirst` deliveries with 503. */
+export async function startWebhookReceiver(opts: { failFirst?: number } = {}) {
+  const http = await import('node:http');
+  const received: ReceivedWebhook[] = [];
+  let failuresLeft = opts.failFirst ?? 0;
+  let attempts = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      attempts++;
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
+      received.push({
+        type: (req.url ?? '').split('/').pop() ?? '',
+        authorization: req.headers.authorization,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
+        at: Date.now(),
+      });
+      res.statusCode = 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/webhooks/partner`,
+    received,
+    attempts: () => attempts,
+    failNext: (n: number) => {
+      failuresLeft = n;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
