@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PREFIXES as SANDBOX_PREFIXES } from '../sandbox/index';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -114,7 +115,7 @@ export interface SandboxCertificates {
   clientKeyPath: string;
 }
 
-/** The sandbox's 10nPay client id, merchant id and the URL paths it serves. */
+/** The 10nPay client id and merchant id the local service and the sandbox agree on. */
 export const SANDBOX_TENNPAY_CLIENT_ID = 'onboarding-local';
 export const SANDBOX_TENNPAY_MERCHANT_ID = '1001';
 
@@ -141,7 +142,7 @@ export function localEnvironment(args: {
     TASK_QUEUE: 'onboarding',
     PAYLOAD_ENCRYPTION_KEY: secrets.PAYLOAD_ENCRYPTION_KEY,
     // 10nPay → the sandbox (HTTP for the API, HTTPS with client certificate for the token).
-    TENNPAY_BASE_URL: `${sandbox}/tennpay`,
+    TENNPAY_BASE_URL: `${sandbox}${SANDBOX_PREFIXES.tennpay}`,
     TENNPAY_AUTH_URL: `https://localhost:${ports.SANDBOX_AUTH_PORT}`,
     TENNPAY_CLIENT_ID: SANDBOX_TENNPAY_CLIENT_ID,
     TENNPAY_MERCHANT_ID: SANDBOX_TENNPAY_MERCHANT_ID,
@@ -149,7 +150,7 @@ export function localEnvironment(args: {
     TENNPAY_CLIENT_KEY: certs.clientKeyPath,
     TENNPAY_CA_CERT: certs.caCertPath,
     // P100 → the sandbox; it delivers webhooks to our API with the shared token.
-    PARTNER_BASE_URL: `${sandbox}/partner`,
+    PARTNER_BASE_URL: `${sandbox}${SANDBOX_PREFIXES.partner}`,
     PARTNER_API_KEY: secrets.PARTNER_API_KEY,
     PARTNER_WEBHOOK_TOKEN: secrets.PARTNER_WEBHOOK_TOKEN,
     // The API

@@ -144,16 +144,18 @@ async function main(): Promise<void> {
     })();
     return shuttingDown;
   };
-  let interrupts = 0;
+  // A Ctrl-C reaches this process twice (from the terminal and relayed by the tsx launcher), so
+  // only a Ctrl-C more than a second after the first one means "kill now".
+  let firstSignalAt: number | undefined;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      interrupts += 1;
-      if (interrupts > 1 && signal === 'SIGINT') {
+      if (firstSignalAt === undefined) {
+        firstSignalAt = Date.now();
+        void shutdown(0, `${signal} received: stopping everything…`);
+      } else if (signal === 'SIGINT' && Date.now() - firstSignalAt > 1_000) {
         say('second Ctrl-C: killing everything now');
-        for (const s of services) s.kill();
-        process.exit(130);
+        process.exit(130); // the exit handler below kills every process group
       }
-      void shutdown(0, `${signal} received: stopping everything…`);
     });
   }
   // Whatever happens to this process, its children do not outlive it.
