@@ -205,13 +205,13 @@ export function onboardingsRouter(ctx: ApiContext): Router {
   });
 
   // ---------------------------------------------------------------- the user's steps (updates)
-  type Stability = 'stable' | 'unique';
+  type Stability = 'body' | 'unique';
 
   /**
-   * Sends an update with a stable update id: the Idempotency-Key when given, else a hash of the
-   * call, its body and the stage the onboarding is in (so a retried call is applied once, while the
-   * same call in a later stage is a new one). 'unique' calls (resends) get a fresh id without a key:
-   * the workflow's cooldown already makes a repeat harmless.
+   * Sends an update with a stable update id, so a retried call is applied once: the
+   * Idempotency-Key when given, else for 'body' calls (codes, KYC data) a keyed hash of the call
+   * and its body. 'unique' calls (resends, restart) get a fresh id without a key: their validators
+   * refuse a repeat that no longer fits (a cooldown, a stage already left), so nothing is applied twice.
    */
   async function update<Ret, Args extends unknown[]>(
     req: Request,
@@ -220,7 +220,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     def: UpdateDefinition<Ret, Args, string>,
     buildArgs: () => Args | Promise<Args>,
     body: unknown,
-    stability: Stability = 'stable',
+    stability: Stability = 'body',
   ): Promise<Ret> {
     const id = res.locals.onboardingId as string;
     const key = idempotencyKeyOf(req);
@@ -237,8 +237,8 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     }
     const updateId = key
       ? `${call}-${secrets.hash('update', `${call}\n${key}`).slice(0, 40)}`
-      : stability === 'stable'
-        ? `${call}-${secrets.hash('update', canonicalJson({ call, body, stage: stageOf(description), at: stageEnteredAtOf(description) })).slice(0, 40)}`
+      : stability === 'body'
+        ? `${call}-${secrets.hash('update', canonicalJson({ call, body })).slice(0, 40)}`
         : `${call}-${randomUUID()}`;
     const args = await buildArgs();
     // The handle's overloads split on empty and non-empty argument lists; both send `args` as given.
@@ -294,7 +294,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     res.status(200).json({ accepted: true });
   });
   router.post('/:id/identification/restart', access, async (req, res) => {
-    await update(req, res, 'restartIdentification', restartIdentification, () => [{ requestedBy: 'frontend' }], {});
+    await update(req, res, 'restartIdentification', restartIdentification, () => [{ requestedBy: 'frontend' }], {}, 'unique');
     res.status(200).json({ accepted: true });
   });
 

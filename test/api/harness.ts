@@ -1,0 +1,179 @@
+// Test harness for the HTTP API: a real Temporal dev server, the real onboarding workflow run by a
+// worker with in-memory provider stand-ins (test/support/fake-providers.ts), and the API on an
+// ephemeral port, talked to over HTTP with fetch.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { type AppDeps, createApp } from '../../src/api/app';
+import type { ApiConfig } from '../../src/config';
+import { FileStore } from '../../src/files/file-store';
+import { createMetrics } from '../../src/observability/metrics';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { FakeProviders } from '../support/fake-providers';
+import { testSettings } from '../support/fixtures';
+import { createDevServerEnv } from '../support/temporal';
+
+export const OPS_API_KEY = 'ops-key-for-tests-0123456789';
+export const WEBHOOK_TOKEN = 'partner-webhook-token-for-tests';
+export const PAYLOAD_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+export const temporalConfig = {
+  TEMPORAL_ADDRESS: '',
+  TEMPORAL_NAMESPACE: 'default',
+  TASK_QUEUE: 'api-test',
+  PAYLOAD_ENCRYPTION_KEY,
+  PAYLOAD_ENCRYPTION_OLD_KEYS: [] as string[],
+};
+
+export function apiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
+  return {
+    PORT: 0,
+    OPS_API_KEY,
+    FRONTEND_URL: 'http://localhost:3000',
+    TRUSTED_URL_HOSTS: ['localhost'],
+    FILE_STORE_DIR: '',
+    START_RATE_LIMIT_PER_MINUTE: 1000,
+    CODEC_CORS_ORIGINS: ['https://temporal-ui.example'],
+    ...overrides,
+  };
+}
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(deps: AppDeps): Promise<RunningApi> {
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  providers: FakeProviders;
+  fileDir: string;
+  /** Builds the API's dependencies; overrides for one test's needs. */
+  deps(overrides?: Omit<Partial<AppDeps>, 'api'> & { api?: Partial<ApiConfig> }): AppDeps;
+  startWorker(taskQueue?: string): Promise<() => Promise<void>>;
+  teardown(): Promise<void>;
+}
+
+export const silentLogger = pino({ level: 'silent' });
+
+export async function createHarness(): Promise<Harness> {
+  const env = await createDevServerEnv();
+  const client = new Client({ connection: env.connection, namespace: 'default', dataConverter: createDataConverter(temporalConfig) });
+  const providers = new FakeProviders();
+  const fileDir = mkdtempSync(path.join(os.tmpdir(), 'api-files-'));
+  const workers: Array<() => Promise<void>> = [];
+  return {
+    env,
+    client,
+    providers,
+    fileDir,
+    deps: (overrides = {}) => {
+      const { api, ...rest } = overrides;
+      return {
+        client,
+        api: apiConfig({ FILE_STORE_DIR: fileDir, ...api }),
+        temporal: temporalConfig,
+        partner: { PARTNER_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
+        settings: () => testSettings(),
+        fileStore: new FileStore(fileDir),
+        partnerKycPage: async () => ({ status: 200, contentType: 'text/html', location: undefined, body: '<html>partner</html>' }),
+        logger: silentLogger,
+        metrics: createMetrics({ defaultMetrics: false }),
+        ...rest,
+      };
+    },
+    async startWorker(taskQueue = temporalConfig.TASK_QUEUE) {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        workflowsPath: path.join(__dirname, '..', '..', 'src', 'workflows', 'index.ts'),
+        activities: providers.activities(),
+        dataConverter: createDataConverter(temporalConfig),
+        shutdownGraceTime: '1s',
+      });
+      const running = worker.run();
+      const stop = async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      };
+      workers.push(stop);
+      return stop;
+    },
+    async teardown() {
+      for (const stop of workers) await stop().catch(() => undefined);
+      await env.teardown();
+      rmSync(fileDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A client whose Temporal server does not exist (a closed port): for "Temporal is down". */
+export function unreachableClient(): Client {
+  const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
+  return new Client({ connection, namespace: 'default', dataConverter: createDataConverter(temporalConfig) });
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+  contentType: string;
+}
+
+export async function call(
+  base: string,
+  method: string,
+  pathname: string,
+  { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const h: Record<string, string> = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  let payload: RequestInit['body'];
+  if (body instanceof FormData) payload = body;
+  else if (typeof body === 'string') {
+    payload = body;
+    h['content-type'] ??= 'application/json';
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    h['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(base + pathname, { method, headers: h, body: payload, redirect: 'manual' });
+  const text = await res.text();
+  const contentType = res.headers.get('content-type') ?? '';
+  let parsed: unknown = text;
+  if (contentType.includes('json') && text) parsed = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body: parsed, contentType };
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
