@@ -119,7 +119,11 @@ export function controlRouter(ctx: SandboxContext): Router {
 
   router.post('/tokens/revoke', (_req, res) => {
     let revoked = 0;
-    for (const t of state.tokens.values()) if (!t.revoked) ((t.revoked = true), revoked++);
+    for (const t of state.tokens.values()) {
+      if (t.revoked) continue;
+      t.revoked = true;
+      revoked++;
+    }
     res.json({ revoked });
   });
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxControl } from './control-client';
 import type { Sandbox } from './index';
-import { call, getToken, goodTokenForm, mtlsAgent, startTestSandbox, tokenRequest } from './testkit';
+import { call, getToken, type JsonAnswer, goodTokenForm, mtlsAgent, startTestSandbox, tokenRequest } from './testkit';
 
 const SUCCESS_URL = 'https://frontend.example/borica/success';
 const FAIL_URL = 'https://frontend.example/borica/fail';
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 const api = (method: 'GET' | 'POST', path: string, body?: unknown) => call(method, `${sandbox.tennpayBaseUrl}${path}`, { token, body });
 
-function expectProblem(res: { status: number; json: any; headers: Record<string, unknown> }, status: number, field?: string, message?: string) {
+function expectProblem(res: JsonAnswer, status: number, field?: string, message?: string) {
   expect(res.status).toBe(status);
   expect(String(res.headers['content-type'])).toMatch(/application\/problem\+json/);
   expect(res.json).toMatchObject({ type: expect.any(String), title: expect.any(String), status, traceId: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/) });
