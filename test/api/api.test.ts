@@ -212,6 +212,11 @@ describe('an onboarding through the frontend calls', () => {
 
     expectProblem(await call(api.url, 'POST', `${path}/identification/restart`, { token }), 409);
 
+    // The partner-KYC link: its signature is the credential (no verification yet, so none is valid).
+    expectProblem(await call(api.url, 'GET', `${path}/partner-kyc`), 403);
+    const forged = await call(api.url, 'GET', `${path}/partner-kyc?exp=${Math.floor(Date.now() / 1000) + 60}&sig=${'A'.repeat(43)}`);
+    expectProblem(forged, 403);
+
     expectProblem(await call(api.url, 'POST', `${path}/files`, { token, body: { purpose: 'KYC' } }), 400);
     const text = new FormData();
     text.append('purpose', 'KYC');
