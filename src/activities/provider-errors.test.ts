@@ -169,7 +169,9 @@ describe('classifyPartnerResponse', () => {
     expect(d.userMessage).not.toContain('jane');
     expect(d.userMessage).not.toContain('888123456');
     expect(d.userMessage).toContain('email');
-    expect(f.message).not.toContain('jane');
+    // The message itself is the user-safe text (the workflow shows it with SUBMIT_KYC_DATA).
+    expect(f.message).toBe(d.userMessage);
+    expect(f.message).not.toContain('P100');
   });
 
   it('falls back on a generic user message when the provider text is all values', () => {

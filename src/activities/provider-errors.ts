@@ -432,9 +432,13 @@ export function classifyPartnerResponse(operation: PartnerOperation, outcome: Ht
     `${prefix('partner', operation)}: ${what} (HTTP ${outcome.status}${e.errorCode ? ` ${e.errorCode}` : ''}${text ? `: ${text}` : ''})`;
 
   if (known) {
-    const details: ProviderFailureDetails =
-      known.type === FailureType.PartnerValidation ? { ...base, userMessage: partnerUserMessage(e) } : base;
-    return failure(known.type, msg(known.what), known.nonRetryable, details);
+    if (known.type === FailureType.PartnerValidation) {
+      // The workflow shows this failure's message to the user (nextAction SUBMIT_KYC_DATA), so the
+      // message is the user-safe text itself; the operation and code are in the details.
+      const userMessage = partnerUserMessage(e);
+      return failure(known.type, userMessage, known.nonRetryable, { ...base, userMessage });
+    }
+    return failure(known.type, msg(known.what), known.nonRetryable, base);
   }
 
   const common = classifyCommonStatus(outcome.status, outcome.headers['retry-after'], base, msg);
