@@ -74,8 +74,9 @@ describe('time-skipping test server (createTimeSkippingEnv)', () => {
 
     expect(result).toBe('slept');
     expect(virtualMs).toBeGreaterThanOrEqual(DAY_MS);
-    // Typically ~50–200 ms here; the bound leaves room for a busy 2-core machine.
-    expect(realMs).toBeLessThan(1_000);
+    // Typically 400–600 ms here (workflow task round trips, not the timer); the bound leaves room
+    // for a busy 2-core machine running other suites at the same time.
+    expect(realMs).toBeLessThan(2_000);
     console.info(`time-skipping: ${Math.round(virtualMs / 3_600_000)} h of workflow time in ${Math.round(realMs)} ms`);
   });
 

@@ -17,6 +17,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sqlitePragmaArgs, startDevServer, type DevServer, type DevServerOptions } from '../../src/local/dev-server';
 import { temporalBinary } from '../../src/local/temporal-binaries';
 import { ONBOARDING_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
@@ -34,6 +35,20 @@ const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.Ind
   DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
   KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
+
+/**
+ * Installs the SDK runtime with a WARN-level logger, so test output shows problems rather than
+ * every worker state change. Set TEMPORAL_TEST_LOG_LEVEL=INFO (or DEBUG) to see everything.
+ * Does nothing once a runtime exists (the SDK installs one on first use).
+ */
+export function quietTemporalRuntime(): void {
+  const level = (process.env.TEMPORAL_TEST_LOG_LEVEL ?? 'WARN') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    /* already installed in this process */
+  }
+}
 
 /**
  * Registers search attributes through the operator service. The time-skipping server has no
@@ -56,6 +71,7 @@ export async function registerSearchAttributes(
  * workflow result (or calls env.sleep). One environment per test file; not for concurrent tests.
  */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietTemporalRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalBinary('testServer') } },
   });
@@ -74,6 +90,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
  * the time-skipping server only imitates (visibility queries, updates, search attributes listing).
  */
 export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  quietTemporalRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalBinary('cli') },

@@ -1,0 +1,31 @@
+// docker-compose.yml cannot run on this machine (no Docker), so what can drift is checked here:
+// the production stack registers exactly the search attributes of the code, and gives the worker
+// and the API every configuration variable of the contract that has no default.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { searchAttributeArgs } from '../../src/local/dev-server';
+
+const compose = readFileSync(path.resolve(__dirname, '..', '..', 'docker-compose.yml'), 'utf8');
+
+describe('docker-compose.yml', () => {
+  it('registers the onboarding search attributes of src/temporal/search-attributes.ts with their types', () => {
+    const expected = searchAttributeArgs().filter((a) => a !== '--search-attribute');
+    const loop = /for pair in ([\s\S]*?); do/.exec(compose)?.[1] ?? '';
+    const registered = loop.split(/[\s\\]+/).filter(Boolean);
+    expect(registered.sort()).toEqual([...expected].sort());
+  });
+
+  it('sets every required variable of the contract for the worker and the API', () => {
+    const appEnv = /x-app-env: &app-env\n([\s\S]*?)\n\n/.exec(compose)?.[1] ?? '';
+    const names = [...appEnv.matchAll(/^ {2}([A-Z0-9_]+):/gm)].map((m) => m[1]);
+    for (const required of [
+      'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TASK_QUEUE', 'PAYLOAD_ENCRYPTION_KEY',
+      'TENNPAY_BASE_URL', 'TENNPAY_AUTH_URL', 'TENNPAY_CLIENT_ID', 'TENNPAY_MERCHANT_ID',
+      'TENNPAY_CLIENT_CERT', 'TENNPAY_CLIENT_KEY', 'PARTNER_BASE_URL', 'PARTNER_API_KEY',
+      'PARTNER_WEBHOOK_TOKEN', 'TRUSTED_URL_HOSTS', 'FRONTEND_URL', 'PORT', 'OPS_API_KEY', 'FILE_STORE_DIR',
+    ]) {
+      expect(names).toContain(required);
+    }
+  });
+});

@@ -1,0 +1,154 @@
+// In-memory stand-ins for the provider activities, for workflow tests on the time-skipping
+// server: they answer like the activities do (the same failure types, retryable or not), so the
+// workflow's branches can be driven one by one. End-to-end tests use the real activities and the
+// HTTP sandbox instead.
+import { ApplicationFailure } from '@temporalio/common';
+import type { IdentificationStatus, OnboardingActivities } from '../../src/activities/types';
+import { FailureType } from '../../src/domain/failures';
+
+interface FakeUser {
+  userId: number;
+  email: string;
+  emailCode: string;
+  smsCode: string;
+  status: string | null;
+  url: string | null;
+  statusReads: number;
+}
+
+const business = (type: string, message = type) => ApplicationFailure.create({ type, message, nonRetryable: true });
+const transient = (type: string, message = type) => ApplicationFailure.create({ type, message });
+
+export class FakeProviders {
+  readonly users = new Map<number, FakeUser>();
+  readonly calls: Record<string, number> = {};
+  /** Scripted failures, consumed one per call: an activity name → failure types to throw in order. */
+  readonly failures: Record<string, string[]> = {};
+  /** Emails whose creation answers EmailAlreadyRegistered. */
+  readonly registeredEmails = new Set<string>();
+  private nextUserId = 1000;
+
+  byEmail(email: string): FakeUser {
+    const user = [...this.users.values()].find((u) => u.email === email);
+    if (!user) throw new Error(`no fake user for ${email}`);
+    return user;
+  }
+
+  /** Moves a user's identification status, as Borica would after the user pressed a button. */
+  setStatus(email: string, status: string, url: string | null = null): void {
+    const user = this.byEmail(email);
+    user.status = status;
+    user.url = url;
+  }
+
+  failNext(activity: keyof OnboardingActivities, ...types: string[]): void {
+    (this.failures[activity] ??= []).push(...types);
+  }
+
+  private enter(activity: keyof OnboardingActivities): void {
+    this.calls[activity] = (this.calls[activity] ?? 0) + 1;
+    const type = this.failures[activity]?.shift();
+    if (!type) return;
+    const retryable = [FailureType.ProviderUnavailable, FailureType.RateLimited, FailureType.IdentificationNotCompleted].includes(
+      type as never,
+    );
+    throw retryable ? transient(type) : business(type);
+  }
+
+  private user(userId: number): FakeUser {
+    const user = this.users.get(userId);
+    if (!user) throw business(FailureType.UnknownUser);
+    return user;
+  }
+
+  private statusOf(user: FakeUser): IdentificationStatus {
+    user.statusReads++;
+    return { status: user.status, url: user.url };
+  }
+
+  activities(): OnboardingActivities {
+    return {
+      createUser: async ({ email }) => {
+        this.enter('createUser');
+        if (this.registeredEmails.has(email)) throw business(FailureType.EmailAlreadyRegistered);
+        const userId = this.nextUserId++;
+        this.registeredEmails.add(email);
+        this.users.set(userId, { userId, email, emailCode: '111111', smsCode: '222222', status: null, url: null, statusReads: 0 });
+        return { userId };
+      },
+      sendEmailConfirmation: async ({ userId }) => {
+        this.enter('sendEmailConfirmation');
+        this.user(userId).emailCode = '111112';
+      },
+      confirmEmail: async ({ userId, code }) => {
+        this.enter('confirmEmail');
+        if (this.user(userId).emailCode !== code) throw business(FailureType.InvalidCode);
+      },
+      sendSmsCode: async ({ userId }) => {
+        this.enter('sendSmsCode');
+        this.user(userId);
+      },
+      resendSmsCode: async ({ userId }) => {
+        this.enter('resendSmsCode');
+        this.user(userId).smsCode = '222223';
+      },
+      verifyPhone: async ({ userId, code }) => {
+        this.enter('verifyPhone');
+        if (this.user(userId).smsCode !== code) throw business(FailureType.InvalidCode);
+      },
+      addAdditionalData: async ({ userId }) => {
+        this.enter('addAdditionalData');
+        this.user(userId);
+      },
+      initiateIdentification: async ({ userId }) => {
+        this.enter('initiateIdentification');
+        const user = this.user(userId);
+        user.status = 'PROCESSING';
+        user.url = null;
+        return { url: `https://borica.test/identification/${userId}` };
+      },
+      getIdentificationStatus: async ({ userId }) => {
+        this.enter('getIdentificationStatus');
+        return this.statusOf(this.user(userId));
+      },
+      awaitIdentificationStatus: async ({ userId, target }) => {
+        this.enter('awaitIdentificationStatus');
+        const status = this.statusOf(this.user(userId));
+        if (status.status === target || status.status === 'DOCUMENT_SIGN_SUCCESS') return status;
+        if (status.status === 'PROCESSING' || status.status === 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED' || status.status === null) {
+          throw transient(FailureType.IdentificationPending, `status ${status.status}`);
+        }
+        throw business(FailureType.IdentificationFailed, `status ${status.status}`);
+      },
+      finalizeIdentification: async ({ userId }) => {
+        this.enter('finalizeIdentification');
+        const user = this.user(userId);
+        if (user.status !== 'DOCUMENT_SIGN_SUCCESS') throw transient(FailureType.IdentificationNotCompleted);
+        return { correlationId: '834d03b9-d24f-4d7b-950f-69aadff41599', individualId: userId + 1 };
+      },
+      createPartnerAccount: async () => {
+        this.enter('createPartnerAccount');
+        return { partnerUserId: 'p100-user', poaRequiredForExtended: false, alreadyExisted: false };
+      },
+      uploadKycFiles: async () => {
+        this.enter('uploadKycFiles');
+      },
+      createKycVerification: async () => {
+        this.enter('createKycVerification');
+        return { verificationId: `ver-${this.calls['createKycVerification']}` };
+      },
+      getKycStatus: async () => {
+        this.enter('getKycStatus');
+        return { status: 'PENDING' };
+      },
+      addUserVerification: async () => {
+        this.enter('addUserVerification');
+        return { alreadyVerified: false };
+      },
+      uploadPoaFiles: async () => {
+        this.enter('uploadPoaFiles');
+        return { pending: true };
+      },
+    };
+  }
+}

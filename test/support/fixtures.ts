@@ -1,0 +1,78 @@
+// Test data: obviously fictitious people, so no real personal data ever sits in the repository.
+import { randomUUID } from 'node:crypto';
+import type { KycRecordInput } from '../../src/domain/kyc-record';
+import type { OnboardingInput, OnboardingSettings } from '../../src/domain/onboarding';
+
+export const TRUSTED_TEST_HOSTS = ['borica.test', '127.0.0.1', 'localhost'];
+
+export function testSettings(overrides: Partial<OnboardingSettings> = {}): OnboardingSettings {
+  return {
+    identificationPollInterval: '3s',
+    identificationPollCap: '5m',
+    identificationBackgroundPollInterval: '30s',
+    codeWaitTimeout: '24h',
+    userStepTimeout: '72h',
+    onboardingTimeout: '7d',
+    codeMaxAttempts: 5,
+    codeResendCooldown: '60s',
+    identificationMaxRestarts: 3,
+    kycDataSubmissionPoint: 'BEFORE_FINALIZE',
+    stepAttentionAfter: '10m',
+    stepSlowRetryInterval: '10m',
+    partnerKycMethod: 'B',
+    partnerKycMaxAttempts: 3,
+    partnerWebhookFallbackAfter: '15m',
+    partnerTooManyVerificationsWait: '1h',
+    trustedUrlHosts: TRUSTED_TEST_HOSTS,
+    ...overrides,
+  };
+}
+
+let counter = 0;
+/** A fresh fictitious applicant: unique e-mail, phone and document number per call. */
+export function testApplicant(): { email: string; phoneNumber: string; documentNumber: string } {
+  counter++;
+  const n = `${Date.now() % 1_000_000}${counter}`.padStart(8, '0').slice(-8);
+  return { email: `applicant-${randomUUID().slice(0, 8)}@example.test`, phoneNumber: `+35988${n.slice(0, 7)}`, documentNumber: `TST${n}` };
+}
+
+export function testKycRecord(documentNumber = 'TST0000001'): KycRecordInput {
+  return {
+    person: {
+      firstName: 'Testa',
+      lastName: 'Fictiva',
+      gender: 'F',
+      birthDate: '1990-01-01',
+      birthCountry: 'BG',
+      citizenship: 'BG',
+      nationality: 'BG',
+      personalNumber: '0000000000',
+    },
+    address: { street: 'Test Street', number: '1', city: 'Sofia', postCode: '1000', country: 'BG' },
+    document: { type: 'ID_CARD', number: documentNumber, expiresOn: '2035-06-11', issuingCountry: 'BG' },
+    finances: {
+      sourceOfFundId: '8',
+      accountPurposeCode: '1',
+      mainActivityCode: '2',
+      incomeSource: 'SALARY',
+      openAccountReason: 'DAILY_USE',
+      occupation: 'IT',
+    },
+    taxResidences: 'BG',
+    secondaryLanguage: 'BUL',
+    device: { ip: '203.0.113.7', latitude: 42.69, longitude: 23.32, channel: 'W' },
+    consents: { partnerTerms: { accepted: true, version: '2026-01', acceptedAt: '2026-11-01T10:00:00Z' } },
+  };
+}
+
+export function testOnboardingInput(overrides: Partial<OnboardingInput> = {}): OnboardingInput {
+  const applicant = testApplicant();
+  return {
+    onboardingId: randomUUID(),
+    email: applicant.email,
+    phoneNumber: applicant.phoneNumber,
+    userType: 'INDIVIDUAL',
+    settings: testSettings(),
+    ...overrides,
+  };
+}
