@@ -162,13 +162,17 @@ describe('npm run sandbox (src/sandbox/main.ts)', () => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
-    while (!out.includes('control API') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const controlUrl = /control API:\s+(\S+)/.exec(out)?.[1];
-    expect(controlUrl).toBeDefined();
-    expect(await new SandboxControl(controlUrl!).health()).toMatchObject({ ok: true });
-    expect(out).toMatch(/TENNPAY_AUTH_URL=https:\/\/127\.0\.0\.1:\d+/);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('control API') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const controlUrl = /control API:\s+(\S+)/.exec(out)?.[1];
+      expect(controlUrl).toBeDefined();
+      expect(await new SandboxControl(controlUrl!).health()).toMatchObject({ ok: true });
+      expect(out).toMatch(/TENNPAY_AUTH_URL=https:\/\/127\.0\.0\.1:\d+/);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL'); // never leave the child behind
+    }
   });
 });
