@@ -6,8 +6,9 @@ import { PARTNER_EVENT_TYPES, partnerEventPayloadSchemas } from '../domain/partn
 import { codeBodySchema, codecBodySchema, kycDataBodySchema, redirectBodySchema, startOnboardingBodySchema } from './schemas';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+  const json = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
 };
 
 const jsonBody = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });

@@ -139,6 +139,7 @@ export function unreachableClient(): Client {
 export interface Answer {
   status: number;
   headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the tests
   body: any;
   contentType: string;
 }
