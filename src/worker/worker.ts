@@ -1,5 +1,6 @@
 // Builds the onboarding worker: the workflow code (a pre-built bundle in production, the sources
 // in development and tests), the activities over the provider clients, the encrypted data converter.
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { OnboardingActivities } from '../activities/types';
 import type { TemporalConfig } from '../config';
@@ -15,7 +16,8 @@ export interface OnboardingWorkerOptions {
   overrides?: Partial<WorkerOptions>;
 }
 
-export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** The folder: the bundler resolves its index to the .ts sources in development, .js once compiled. */
+export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows');
 
 export async function createOnboardingWorker(options: OnboardingWorkerOptions): Promise<Worker> {
   const { temporal, activities, connection, workflowBundlePath, overrides } = options;

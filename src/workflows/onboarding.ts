@@ -560,13 +560,17 @@ class Onboarding {
     );
 
     setHandler(messages.boricaRedirectReceived, (redirect) => {
-      const callbackId = redirect.query['bTrustAppCallBackId'];
-      if (callbackId) this.bTrustAppCallBackId = callbackId;
-      // Which phase a redirect belongs to is decided by the stage, not by the redirect: a late
-      // duplicate of the first redirect during signing changes nothing.
+      // Which phase a redirect belongs to is decided by the stage, not by the redirect; one that
+      // repeats the first phase's redirect while the user signs is a late duplicate and changes nothing.
       const phase = phaseOfStage(this.progress.stage);
-      if (phase && this.redirects[phase] === undefined) this.redirects[phase] = redirect;
-      this.progress.done(`redirect:${redirect.outcome}${phase ? `:${phase}` : ':ignored'}`);
+      const first = this.redirects.A;
+      const duplicate = phase !== undefined && (this.redirects[phase] !== undefined || (phase === 'B' && first !== undefined && sameRedirect(first, redirect)));
+      if (phase && !duplicate) {
+        this.redirects[phase] = redirect;
+        const callbackId = redirect.query['bTrustAppCallBackId'];
+        if (callbackId) this.bTrustAppCallBackId = callbackId;
+      }
+      this.progress.done(`redirect:${redirect.outcome}:${phase === undefined ? 'ignored' : duplicate ? 'duplicate' : phase}`);
     });
 
     setHandler(
@@ -721,6 +725,11 @@ function phaseOfStage(stage: Stage): Phase | undefined {
   if (stage === 'STARTING_IDENTIFICATION' || stage === 'AWAITING_IDENTIFICATION') return 'A';
   if (stage === 'AWAITING_SIGNATURE') return 'B';
   return undefined;
+}
+
+function sameRedirect(a: messages.BoricaRedirect, b: messages.BoricaRedirect): boolean {
+  const keys = Object.keys(a.query);
+  return a.outcome === b.outcome && keys.length === Object.keys(b.query).length && keys.every((k) => a.query[k] === b.query[k]);
 }
 
 function requireCode(code: unknown): void {

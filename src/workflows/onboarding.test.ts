@@ -1,0 +1,362 @@
+// The onboarding workflow on the time-skipping server: each test drives one behaviour of the
+// journey (codes, redirects, polling caps, timeouts, partner events) with provider stand-ins.
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { ApplicationFailure, Duration } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kycRecordSchema } from '../domain/kyc-record';
+import type { OnboardingInput, OnboardingView, Stage } from '../domain/onboarding';
+import { FakeProviders } from '../../test/support/fake-providers';
+import { testKycRecord, testOnboardingInput, testSettings } from '../../test/support/fixtures';
+import { createTimeSkippingEnv } from '../../test/support/temporal';
+import { WORKFLOWS_PATH } from '../worker/worker';
+import * as messages from './messages';
+import { onboardingWorkflow } from './onboarding';
+
+const TASK_QUEUE = 'onboarding-workflow-test';
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+const providers = new FakeProviders();
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: providers.activities(),
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+type Handle = WorkflowHandle<typeof onboardingWorkflow>;
+
+async function start(overrides: Partial<OnboardingInput> = {}): Promise<{ handle: Handle; input: OnboardingInput }> {
+  const input = testOnboardingInput(overrides);
+  const handle = await env.client.workflow.start(onboardingWorkflow, {
+    taskQueue: TASK_QUEUE,
+    workflowId: `onboarding-${input.onboardingId}`,
+    args: [input],
+  });
+  return { handle, input };
+}
+
+const view = (handle: Handle): Promise<OnboardingView> => handle.query(messages.onboardingView);
+
+/** Waits (in real time, without skipping) until the onboarding reaches a stage. */
+async function reach(handle: Handle, stage: Stage, timeoutMs = 20_000): Promise<OnboardingView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await view(handle);
+    if (v.stage === stage) return v;
+    if (Date.now() > deadline) throw new Error(`expected stage ${stage}, still ${v.stage} (${JSON.stringify(v.lastError ?? {})})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Skips virtual time until the onboarding reaches a stage. */
+async function skipUntil(handle: Handle, stage: Stage, step: Duration = '1m', maxSteps = 600): Promise<OnboardingView> {
+  for (let i = 0; i < maxSteps; i++) {
+    const v = await view(handle);
+    if (v.stage === stage) return v;
+    await env.sleep(step);
+  }
+  throw new Error(`stage ${stage} not reached; still ${(await view(handle)).stage}`);
+}
+
+async function throughCodes(handle: Handle, input: OnboardingInput): Promise<void> {
+  await reach(handle, 'AWAITING_EMAIL_CODE');
+  expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: providers.byEmail(input.email).emailCode }] })).toEqual({
+    accepted: true,
+    attemptsLeft: 5,
+  });
+  const v = await reachAction(handle, 'ENTER_SMS_CODE');
+  expect(v.stage).toBe('AWAITING_SMS_CODE');
+  await handle.executeUpdate(messages.submitSmsCode, { args: [{ code: providers.byEmail(input.email).smsCode }] });
+}
+
+async function reachAction(handle: Handle, type: string): Promise<OnboardingView> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const v = await view(handle);
+    if (v.nextAction.type === type) return v;
+    if (Date.now() > deadline) throw new Error(`expected next action ${type}, still ${JSON.stringify(v.nextAction)} at ${v.stage}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Drives an onboarding to the signing step of Phase B (the signing URL handed to the user). */
+async function toSignature(handle: Handle, input: OnboardingInput): Promise<void> {
+  await throughCodes(handle, input);
+  await reach(handle, 'AWAITING_IDENTIFICATION');
+  providers.setStatus(input.email, 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED', 'https://borica.test/signing/1');
+  await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-1' } });
+  await reach(handle, 'AWAITING_SIGNATURE');
+}
+
+async function toPartnerKyc(handle: Handle, input: OnboardingInput): Promise<void> {
+  await toSignature(handle, input);
+  providers.setStatus(input.email, 'DOCUMENT_SIGN_SUCCESS');
+  await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-2' } });
+  await reachAction(handle, 'OPEN_URL').then((v) => expect(v.nextAction).toMatchObject({ purpose: 'PARTNER_KYC' }));
+}
+
+async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+const withProfile = () => ({ profile: kycRecordSchema.parse(testKycRecord()) });
+
+const partnerEvent = (handle: Handle, input: OnboardingInput, type: 'user-status' | 'kyc-verification-status', status: string, verificationId?: string) =>
+  handle.signal(messages.partnerEventReceived, {
+    type,
+    payload: { externalUserId: input.onboardingId, status, ...(verificationId ? { verificationId } : {}) },
+  } as never);
+
+describe('the 10nPay journey', () => {
+  it('walks a user from creation to an active partner account and keeps every id', async () => {
+    const { handle, input } = await start(withProfile());
+    await toPartnerKyc(handle, input);
+    const { ids } = await view(handle);
+    await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    await reach(handle, 'VERIFYING_PARTNER_ACCOUNT');
+    await partnerEvent(handle, input, 'user-status', 'ACTIVE');
+    const result = await handle.result();
+    expect(result.stage).toBe('COMPLETED');
+    expect(result.ids).toMatchObject({ userId: expect.any(Number), individualId: expect.any(Number), correlationId: expect.any(String), externalUserId: input.onboardingId });
+    expect(result.timeline.map((t) => t.step)).toEqual(
+      expect.arrayContaining(['userCreated', 'emailConfirmed', 'phoneVerified', 'identificationVerified', 'documentsSigned', 'identificationFinalized', 'partnerAccountActive', 'completed']),
+    );
+  });
+
+  it('counts wrong SMS codes down and fails the onboarding after the fifth', async () => {
+    const { handle, input } = await start();
+    await reach(handle, 'AWAITING_EMAIL_CODE');
+    await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: providers.byEmail(input.email).emailCode }] });
+    await reachAction(handle, 'ENTER_SMS_CODE');
+    for (let left = 4; left >= 0; left--) {
+      expect(await handle.executeUpdate(messages.submitSmsCode, { args: [{ code: '000000' }] })).toEqual({ accepted: false, attemptsLeft: left });
+    }
+    const result = await handle.result();
+    expect(result).toMatchObject({ stage: 'FAILED', reason: 'SmsCodeAttemptsExceeded' });
+  });
+
+  it('refuses an SMS code before the SMS was sent, and a malformed code, without counting them', async () => {
+    const { handle } = await start();
+    await reach(handle, 'AWAITING_EMAIL_CODE');
+    const refused = await handle.executeUpdate(messages.submitSmsCode, { args: [{ code: '123456' }] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('WrongStage');
+    const malformed = await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: 'abc' }] }).catch((e: unknown) => e);
+    expect(((malformed as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('InvalidInput');
+    expect((await view(handle)).attemptsLeft).toEqual({ emailCode: 5, smsCode: 5 });
+    await handle.terminate('test done');
+  });
+
+  it('holds a resend back during the cooldown and sends it after', async () => {
+    const { handle, input } = await start();
+    await reach(handle, 'AWAITING_EMAIL_CODE');
+    const early = await handle.executeUpdate(messages.resendEmailCode);
+    expect(early.accepted).toBe(false);
+    expect(early.retryAfterSeconds).toBeGreaterThan(0);
+    expect(early.retryAfterSeconds).toBeLessThanOrEqual(60);
+    await env.sleep('61s');
+    expect(await handle.executeUpdate(messages.resendEmailCode)).toEqual({ accepted: true });
+    // Only the latest code is valid at 10nPay; the new one confirms the e-mail.
+    expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: providers.byEmail(input.email).emailCode }] })).toMatchObject({ accepted: true });
+    await handle.terminate('test done');
+  });
+
+  it('ends ABANDONED when the e-mail code never comes', async () => {
+    const { handle } = await start();
+    await reach(handle, 'AWAITING_EMAIL_CODE');
+    await env.sleep('25h');
+    expect(await handle.result()).toMatchObject({ stage: 'ABANDONED', reason: 'EmailNotConfirmed', nextAction: { type: 'NONE' } });
+  });
+
+  it('fails with EmailAlreadyRegistered, flagged for ops, when 10nPay knows the e-mail', async () => {
+    const input = testOnboardingInput();
+    providers.registeredEmails.add(input.email);
+    const handle = await env.client.workflow.start(onboardingWorkflow, { taskQueue: TASK_QUEUE, workflowId: `onboarding-${input.onboardingId}`, args: [input] });
+    expect(await handle.result()).toMatchObject({ stage: 'FAILED', reason: 'EmailAlreadyRegistered', needsAttention: true });
+  });
+});
+
+describe('identification and signing', () => {
+  it('offers a restart when Phase A polling reaches its cap, and restarts with isRestartIdentification', async () => {
+    const { handle, input } = await start(withProfile());
+    await throughCodes(handle, input);
+    await reach(handle, 'AWAITING_IDENTIFICATION');
+    const initiations = providers.calls['initiateIdentification'] ?? 0;
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: {} });
+    await reach(handle, 'VERIFYING_IDENTIFICATION');
+    const v = await skipUntil(handle, 'IDENTIFICATION_FAILED', '30s', 40);
+    expect(v.nextAction).toEqual({ type: 'RESTART_IDENTIFICATION' });
+    await handle.executeUpdate(messages.restartIdentification, { args: [{ requestedBy: 'user' }] });
+    await reach(handle, 'AWAITING_IDENTIFICATION');
+    expect(providers.calls['initiateIdentification']).toBe(initiations + 1);
+    await handle.terminate('test done');
+  });
+
+  it('checks the status after a Fail redirect and offers a restart when it did not move on', async () => {
+    const { handle, input } = await start(withProfile());
+    await throughCodes(handle, input);
+    await reach(handle, 'AWAITING_IDENTIFICATION');
+    providers.setStatus(input.email, 'ERROR');
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'fail', query: {} });
+    expect((await reach(handle, 'IDENTIFICATION_FAILED')).nextAction).toEqual({ type: 'RESTART_IDENTIFICATION' });
+    await handle.terminate('test done');
+  });
+
+  it('moves on without any redirect when the tab was closed, by polling slowly in the background', async () => {
+    const { handle, input } = await start(withProfile());
+    await throughCodes(handle, input);
+    await reach(handle, 'AWAITING_IDENTIFICATION');
+    providers.setStatus(input.email, 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED', 'https://borica.test/signing/9');
+    const v = await skipUntil(handle, 'AWAITING_SIGNATURE', '10s', 10);
+    expect(v.nextAction).toEqual({ type: 'OPEN_URL', url: 'https://borica.test/signing/9', purpose: 'DOCUMENT_SIGNING' });
+    await handle.terminate('test done');
+  });
+
+  it('ignores a late duplicate of the first redirect while the user signs', async () => {
+    const { handle, input } = await start(withProfile());
+    await toSignature(handle, input);
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-1' } });
+    await env.sleep('6m');
+    const v = await view(handle);
+    expect(v.stage).toBe('AWAITING_SIGNATURE');
+    expect(v.timeline.map((t) => t.step)).toContain('redirect:success:duplicate');
+    await handle.terminate('test done');
+  });
+
+  it('keeps a redirect that arrives before the workflow waits for it', async () => {
+    const { handle, input } = await start(withProfile());
+    await throughCodes(handle, input);
+    // The identification is still being started at 10nPay when the browser comes back.
+    providers.failNext('initiateIdentification', 'ProviderUnavailable');
+    await reach(handle, 'STARTING_IDENTIFICATION');
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: {} });
+    // Once 10nPay answers, the kept redirect starts Phase A polling at once.
+    await reach(handle, 'VERIFYING_IDENTIFICATION');
+    providers.setStatus(input.email, 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED', 'https://borica.test/signing/3');
+    await reach(handle, 'AWAITING_SIGNATURE');
+    await handle.terminate('test done');
+  });
+
+  it('has (nearly) the same history length with 1 poll and with 100 polls per phase', async () => {
+    const lengths: number[] = [];
+    for (const polls of [1, 100]) {
+      const { handle, input } = await start({ ...withProfile(), settings: testSettings({ identificationPollInterval: '1s', identificationPollCap: '10m' }) });
+      await throughCodes(handle, input);
+      await reach(handle, 'AWAITING_IDENTIFICATION');
+      const user = providers.byEmail(input.email);
+      await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: {} });
+      await reach(handle, 'VERIFYING_IDENTIFICATION');
+      const readsA = user.statusReads;
+      while (user.statusReads < readsA + polls - 1) await env.sleep('1s');
+      providers.setStatus(input.email, 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED', 'https://borica.test/signing/h');
+      await reach(handle, 'AWAITING_SIGNATURE');
+      await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-h' } });
+      await reach(handle, 'VERIFYING_SIGNATURE');
+      const readsB = user.statusReads;
+      while (user.statusReads < readsB + polls - 1) await env.sleep('1s');
+      providers.setStatus(input.email, 'DOCUMENT_SIGN_SUCCESS');
+      await reachAction(handle, 'OPEN_URL');
+      await reach(handle, 'AWAITING_PARTNER_KYC');
+      const history = await handle.fetchHistory();
+      lengths.push(history.events?.length ?? 0);
+      await handle.terminate('test done');
+    }
+    console.log(`history events up to the partner KYC: 1 poll per phase = ${lengths[0]}, 100 polls per phase = ${lengths[1]}`);
+    expect(Math.abs(lengths[1]! - lengths[0]!)).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('the P100 partner stage', () => {
+  it('applies a webhook that came before the workflow waited for it, and ignores a late PENDING', async () => {
+    const { handle, input } = await start(withProfile());
+    await partnerEvent(handle, input, 'user-status', 'ACTIVE');
+    await toPartnerKyc(handle, input);
+    const { ids } = await view(handle);
+    await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    await partnerEvent(handle, input, 'kyc-verification-status', 'PENDING', ids.verificationId);
+    await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    expect(await handle.result()).toMatchObject({ stage: 'COMPLETED' });
+  });
+
+  it('asks P100 for the KYC status when no webhook comes, and keeps waiting', async () => {
+    const { handle, input } = await start(withProfile());
+    await toPartnerKyc(handle, input);
+    const before = providers.calls['getKycStatus'] ?? 0;
+    await env.sleep('16m');
+    await eventually(() => expect(providers.calls['getKycStatus']).toBe(before + 1));
+    expect((await view(handle)).stage).toBe('AWAITING_PARTNER_KYC');
+    await handle.terminate('test done');
+  });
+
+  it('starts the partner KYC again after P446, and fails after the last attempt', async () => {
+    const { handle, input } = await start({ ...withProfile(), settings: testSettings({ partnerKycMaxAttempts: 2 }) });
+    await toPartnerKyc(handle, input);
+    const created = providers.calls['createKycVerification'] ?? 0;
+    providers.failNext('addUserVerification', 'PartnerKycInvalid', 'PartnerKycInvalid');
+    let { ids } = await view(handle);
+    await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    await reachAction(handle, 'OPEN_URL');
+    const deadline = Date.now() + 20_000;
+    while ((providers.calls['createKycVerification'] ?? 0) < created + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    ({ ids } = await view(handle));
+    expect(ids.verificationId).toBe(`ver-${created + 1}`);
+    await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    expect(await handle.result()).toMatchObject({ stage: 'FAILED', reason: 'PartnerKycAttemptsExhausted' });
+  });
+
+  it('fails with a reason back office can act on when the document number is used by another user', async () => {
+    const { handle, input } = await start(withProfile());
+    await toPartnerKyc(handle, input);
+    providers.failNext('addUserVerification', 'PartnerDocumentUsed');
+    const { ids } = await view(handle);
+    await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    expect(await handle.result()).toMatchObject({ stage: 'FAILED', reason: 'PartnerDocumentNumberUsed', needsAttention: true });
+  });
+
+  it('waits for corrected KYC data after a P100 validation error, then goes on', async () => {
+    const { handle, input } = await start(withProfile());
+    await toPartnerKyc(handle, input);
+    providers.failNext('addUserVerification', 'PartnerValidation');
+    const { ids } = await view(handle);
+    await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    const v = await reachAction(handle, 'SUBMIT_KYC_DATA');
+    expect(v.stage).toBe('VERIFYING_PARTNER_ACCOUNT');
+    await handle.executeUpdate(messages.submitKycData, { args: [testKycRecord('TST9999999')] });
+    await partnerEvent(handle, input, 'user-status', 'ACTIVE');
+    expect(await handle.result()).toMatchObject({ stage: 'COMPLETED' });
+  });
+
+  it('waits and tries again after P430 too many verifications', async () => {
+    const { handle, input } = await start(withProfile());
+    await toPartnerKyc(handle, input);
+    providers.failNext('addUserVerification', 'PartnerTooManyVerifications');
+    const { ids } = await view(handle);
+    const before = providers.calls['addUserVerification'] ?? 0;
+    await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    await partnerEvent(handle, input, 'user-status', 'ACTIVE');
+    expect(await handle.result()).toMatchObject({ stage: 'COMPLETED' });
+    expect(providers.calls['addUserVerification']).toBe(before + 2);
+  });
+});
