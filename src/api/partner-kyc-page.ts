@@ -16,10 +16,8 @@ const MAX_PAGE_BYTES = 1024 * 1024;
 
 export function createPartnerKycPageFetcher(config: Pick<PartnerConfig, 'PARTNER_BASE_URL' | 'PARTNER_API_KEY'>): PartnerKycPageFetcher {
   return async (externalUserId, verificationId, signal) => {
-    const url = new URL(
-      `/v1/kyc/verification/${encodeURIComponent(externalUserId)}/${encodeURIComponent(verificationId)}`,
-      config.PARTNER_BASE_URL,
-    );
+    // PARTNER_BASE_URL may carry a path prefix (the sandbox's /p100): append, never resolve from the root.
+    const url = `${config.PARTNER_BASE_URL.replace(/\/+$/, '')}/v1/kyc/verification/${encodeURIComponent(externalUserId)}/${encodeURIComponent(verificationId)}`;
     const res = await request(url, {
       method: 'GET',
       headers: { 'x-api-key': config.PARTNER_API_KEY, accept: 'text/html' },
