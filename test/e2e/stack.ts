@@ -1,0 +1,223 @@
+// The whole service in one process, for end-to-end tests: a Temporal dev server, the provider
+// sandbox, a real worker (real activities over undici, talking to the sandbox over HTTP and mTLS)
+// and the HTTP API on an ephemeral port. Everything is configured the way the processes configure
+// themselves: one environment object with the contract's variable names, read by src/config.ts.
+//
+// Order matters: the API's port must be known before the sandbox starts (the sandbox delivers
+// P100's webhooks to it), and the sandbox's URLs before the worker and the API are configured.
+// So the API's HTTP server listens first, with the Express app plugged in once it is built.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createActivities, createActivityDependencies } from '../../src/activities';
+import { createApp } from '../../src/api/app';
+import { createPartnerKycPageFetcher } from '../../src/api/partner-kyc-page';
+import {
+  loadApiConfig,
+  loadOnboardingSettings,
+  loadPartnerConfig,
+  loadTemporalConfig,
+  loadWorkerConfig,
+} from '../../src/config';
+import type { OnboardingSettings } from '../../src/domain/onboarding';
+import { FileStore } from '../../src/files/file-store';
+import { createMetrics } from '../../src/observability/metrics';
+import { SandboxControl } from '../../src/sandbox/control-client';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
+import { TEST_CERT_DIR } from '../../src/sandbox/testkit';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { createOnboardingWorker } from '../../src/worker/worker';
+import { createDevServerEnv } from '../support/temporal';
+
+export const OPS_API_KEY = 'e2e-ops-key-0123456789abcdef';
+export const PARTNER_WEBHOOK_TOKEN = 'e2e-partner-webhook-token-0123456789';
+export const PARTNER_API_KEY = 'e2e-partner-api-key';
+export const TENNPAY_CLIENT_ID = 'e2e-client';
+
+export interface StackOptions {
+  sandbox?: SandboxOptions;
+  /** Extra environment variables (e.g. PARTNER_KYC_METHOD). */
+  env?: Record<string, string>;
+}
+
+export interface Stack {
+  /** The API's base URL, e.g. http://127.0.0.1:41234 */
+  apiUrl: string;
+  sandbox: Sandbox;
+  control: SandboxControl;
+  temporal: TestWorkflowEnvironment;
+  /** A Temporal client with the service's data converter (decrypts). */
+  client: Client;
+  /** The environment every component was configured from (contract variable names). */
+  env: Record<string, string>;
+  namespace: string;
+  /** Settings of the onboardings started from now on (each onboarding keeps the ones it started with). */
+  setSettingsOverrides(overrides: Partial<OnboardingSettings>): void;
+  close(): Promise<void>;
+}
+
+const silent = pino({ level: process.env.E2E_LOG_LEVEL ?? 'silent' });
+
+/** Expected activity retries (an identification still PROCESSING) are logged at WARN: show errors only. */
+function quietRuntime(): void {
+  const level = (process.env.TEMPORAL_TEST_LOG_LEVEL ?? 'ERROR') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    /* a runtime exists already in this process */
+  }
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  quietRuntime();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const close = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch {
+        /* keep closing the rest */
+      }
+    }
+  };
+  try {
+    // 1. The API's server, listening before anything else: its URL goes to the sandbox.
+    let handler: http.RequestListener = (_req, res) => {
+      res.statusCode = 503;
+      res.end();
+    };
+    const server = http.createServer((req, res) => handler(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    // 2. Temporal.
+    const temporal = await createDevServerEnv();
+    cleanups.push(() => temporal.teardown());
+
+    // 3. The sandbox, delivering webhooks to the API with the API's token.
+    const sandbox = await startSandbox({
+      certDir: TEST_CERT_DIR,
+      statusDelayMs: 300,
+      partnerAsyncDelayMs: 100,
+      webhookRetryDelaysMs: [200, 400, 800, 1600],
+      smsResendCooldownMs: 1000,
+      // The frontend relays redirects itself; these only need to be somewhere.
+      boricaSuccessUrl: 'https://frontend.example/borica/success',
+      boricaFailUrl: 'https://frontend.example/borica/fail',
+      partnerWebhookBaseUrl: `${apiUrl}/webhooks/partner`,
+      partnerWebhookToken: PARTNER_WEBHOOK_TOKEN,
+      partnerApiKey: PARTNER_API_KEY,
+      tennpayClientId: TENNPAY_CLIENT_ID,
+      ...options.sandbox,
+    });
+    cleanups.push(() => sandbox.close());
+
+    // 4. One environment, as `npm start` would give the processes.
+    const fileStoreDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-files-'));
+    cleanups.push(() => rmSync(fileStoreDir, { recursive: true, force: true }));
+    const env: Record<string, string> = {
+      TEMPORAL_NAMESPACE: 'default',
+      TASK_QUEUE: 'e2e-onboarding',
+      PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      TENNPAY_BASE_URL: sandbox.tennpayBaseUrl,
+      TENNPAY_AUTH_URL: sandbox.authUrl,
+      TENNPAY_CLIENT_ID,
+      TENNPAY_MERCHANT_ID: '1001',
+      TENNPAY_CLIENT_CERT: sandbox.certs.clientCertPath,
+      TENNPAY_CLIENT_KEY: sandbox.certs.clientKeyPath,
+      TENNPAY_CA_CERT: sandbox.certs.caCertPath,
+      PARTNER_BASE_URL: sandbox.partnerBaseUrl,
+      PARTNER_API_KEY,
+      PARTNER_WEBHOOK_TOKEN,
+      PARTNER_KYC_METHOD: 'B',
+      PARTNER_DEFAULT_RISK_LEVEL: 'LOW',
+      TRUSTED_URL_HOSTS: '127.0.0.1,localhost',
+      FILE_STORE_DIR: fileStoreDir,
+      OPS_API_KEY,
+      PORT: '0',
+      PUBLIC_BASE_URL: apiUrl,
+      START_RATE_LIMIT_PER_MINUTE: '1000',
+      // Fast but realistic timings: a Success redirect polls every 500 ms for up to a minute.
+      IDENTIFICATION_POLL_INTERVAL: '500ms',
+      IDENTIFICATION_POLL_CAP: '1m',
+      IDENTIFICATION_BACKGROUND_POLL_INTERVAL: '5s',
+      CODE_RESEND_COOLDOWN: '2s',
+      STEP_ATTENTION_AFTER: '20s',
+      STEP_SLOW_RETRY_INTERVAL: '5s',
+      PARTNER_WEBHOOK_FALLBACK_AFTER: '30s',
+      ...options.env,
+    };
+    const workerConfig = loadWorkerConfig(env);
+    const temporalConfig = loadTemporalConfig(env);
+    const dataConverter = createDataConverter(temporalConfig);
+    const namespace = temporalConfig.TEMPORAL_NAMESPACE;
+
+    // 5. The worker: real activities against the sandbox, the service's encrypted data converter.
+    const deps = createActivityDependencies(workerConfig, workerConfig.fileStoreDir);
+    cleanups.push(() => deps.close());
+    const worker: Worker = await createOnboardingWorker({
+      temporal: temporalConfig,
+      connection: temporal.nativeConnection,
+      activities: createActivities(deps),
+      overrides: { shutdownGraceTime: '1s' },
+    });
+    const running = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+    });
+
+    // 6. The API, on the server that already listens.
+    const client = new Client({ connection: temporal.connection, namespace, dataConverter });
+    const apiConfig = loadApiConfig(env);
+    const partnerConfig = loadPartnerConfig(env);
+    let overrides: Partial<OnboardingSettings> = {};
+    loadOnboardingSettings(env);
+    const app = createApp({
+      client,
+      api: apiConfig,
+      temporal: temporalConfig,
+      partner: partnerConfig,
+      settings: () => ({ ...loadOnboardingSettings(env), ...overrides }),
+      fileStore: new FileStore(apiConfig.FILE_STORE_DIR),
+      partnerKycPage: createPartnerKycPageFetcher(partnerConfig),
+      logger: silent,
+      metrics: createMetrics({ defaultMetrics: false }),
+    });
+    handler = app;
+
+    return {
+      apiUrl,
+      sandbox,
+      control: new SandboxControl(sandbox.controlUrl),
+      temporal,
+      client,
+      env,
+      namespace,
+      setSettingsOverrides(o) {
+        overrides = o;
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
