@@ -1,13 +1,171 @@
-// Mount point for the ops and back-office calls of CONTRACT part 3 (`/ops/onboardings`, …).
-// Everything under it requires `Authorization: Bearer <OPS_API_KEY>`; the routes themselves are
-// still to be written: add them to this router (see routes/onboardings.ts for the Temporal helpers).
-import express, { Router } from 'express';
-import { opsAccess } from '../auth';
-import type { ApiContext } from '../context';
+// The ops and back-office calls of CONTRACT part 3. Everything under /ops requires
+// `Authorization: Bearer <OPS_API_KEY>`, except the console page and its script (GET /ops/console,
+// /ops/console/app.js), which hold no data: the page asks for the key and sends it to this API.
+//
+//   GET  /ops/onboardings?stage=&waitingLongerThan=PT15M&needsAttention=true&pageSize=&pageToken=
+//   GET  /ops/onboardings/{id}                         view, timeline, pending activities, history length
+//   POST /ops/onboardings/{id}/retry                   202 {"onboardingId","action"}
+//   POST /ops/onboardings/{id}/restart-identification  202
+//   POST /ops/onboardings/{id}/cancel {"reason"}       202
+//   POST /ops/onboardings/batch/{retry|restart-identification|cancel}
+//        {"stage"?,"waitingLongerThan"?,"needsAttention"?,"reason"?,"dryRun"?} → 200 report
+import express, { type Request, Router } from 'express';
+import { z } from 'zod';
+import {
+  DEFAULT_PAGE_SIZE,
+  OPS_ACTIONS,
+  type OpsAction,
+  describeOnboarding,
+  listFiltersSchema,
+  listOnboardings,
+  pagingSchema,
+  runAction,
+  runBatch,
+  OnboardingHasEnded,
+} from '../../ops/onboardings';
+import { registerOnboardingGauges } from '../../observability/onboarding-gauges';
+import { UUID_PATTERN, opsAccess } from '../auth';
+import { CONSOLE_HTML, CONSOLE_SCRIPT } from '../console/page';
+import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { ProblemError, problems } from '../problem-details';
+import { problemForTemporalError } from '../temporal-errors';
+
+const actionBodySchema = z.object({ requestedBy: z.string().trim().min(1).max(100).regex(/^[\w.@:-]+$/).optional() }).strict();
+const cancelBodySchema = actionBodySchema.extend({ reason: z.string().trim().min(1).max(500) }).strict();
+const batchBodySchema = listFiltersSchema
+  .extend({
+    reason: z.string().trim().min(1).max(500).optional(),
+    requestedBy: z.string().trim().min(1).max(100).regex(/^[\w.@:-]+$/).optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => b.stage !== undefined || b.waitingLongerThan !== undefined || b.needsAttention === true, {
+    message: 'a batch needs at least one filter: stage, waitingLongerThan or needsAttention=true',
+  });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ProblemError(problems.validation(r.error, what));
+  return r.data;
+}
+
+function onboardingIdOf(req: Request): string {
+  const id = String(req.params.id ?? '');
+  if (!UUID_PATTERN.test(id)) throw new ProblemError(problems.notFound());
+  return id;
+}
+
+function endedProblem(err: OnboardingHasEnded) {
+  return {
+    status: 409,
+    slug: 'onboarding-ended',
+    title: 'The onboarding has ended',
+    detail: err.message,
+    extensions: { onboardingId: err.onboardingId, stage: err.stage, failureType: 'OnboardingEnded' },
+  };
+}
 
 export function opsRouter(ctx: ApiContext): Router {
   const router = Router();
+  registerOnboardingGauges(ctx.metrics.registry, ctx.client, { logger: ctx.logger });
+
+  // The console: a static page and script, no data; the key is asked for in the page.
+  router.get('/console', (_req, res) => {
+    res.setHeader('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.status(200).type('text/html; charset=utf-8').send(CONSOLE_HTML);
+  });
+  router.get('/console/app.js', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.status(200).type('text/javascript; charset=utf-8').send(CONSOLE_SCRIPT);
+  });
+
   router.use(opsAccess(ctx));
   router.use(express.json({ limit: '64kb' }));
+  const { timeouts } = ctx;
+  const requestedByOf = (body: { requestedBy?: string } | undefined) => body?.requestedBy ?? 'ops-api';
+
+  router.get('/onboardings', async (req, res) => {
+    const { pageSize, pageToken, ...rest } = req.query as Record<string, unknown>;
+    const filters = parse(listFiltersSchema, rest, 'query');
+    const paging = parse(pagingSchema, { pageSize, pageToken }, 'query');
+    try {
+      const page = await withDeadline(ctx, timeouts.rpcMs, () =>
+        listOnboardings(ctx.client, filters, { pageSize: paging.pageSize ?? DEFAULT_PAGE_SIZE, pageToken: paging.pageToken }),
+      );
+      res.status(200).json(page);
+    } catch (err) {
+      // A page token Temporal does not know (forged, or from another query) is the caller's mistake.
+      if (paging.pageToken && grpcInvalidArgument(err)) throw new ProblemError(problems.badRequest('The pageToken is not valid for this query'));
+      const problem = problemForTemporalError(err);
+      if (problem) throw new ProblemError(problem);
+      throw err;
+    }
+  });
+
+  router.post('/onboardings/batch/:action', async (req, res) => {
+    const action = String(req.params.action) as OpsAction;
+    if (!OPS_ACTIONS.includes(action)) throw new ProblemError(problems.notFound('No such batch action; use retry, restart-identification or cancel'));
+    const body = parse(batchBodySchema, req.body ?? {}, 'body');
+    if (action === 'cancel' && !body.reason) throw new ProblemError(problems.badRequest('A batch cancel needs a "reason"'));
+    const { reason, requestedBy, dryRun, ...filters } = body;
+    const report = await temporalCall(ctx, 120_000, () =>
+      runBatch(ctx.client, action, filters, {
+        requestedBy: requestedBy ?? 'ops-api-batch',
+        ...(reason ? { reason } : {}),
+        dryRun: dryRun ?? false,
+        describeError: (err) => {
+          const problem = problemForTemporalError(err);
+          return { outcome: problem && problem.status < 500 ? 'refused' : 'error', detail: problem?.detail ?? (err instanceof Error ? err.message : String(err)) };
+        },
+      }),
+    );
+    ctx.logger.info({ action, filters, counts: report.counts, matched: report.matched, dryRun: report.dryRun }, 'ops batch');
+    res.status(200).json(report);
+  });
+
+  router.get('/onboardings/:id', async (req, res) => {
+    const id = onboardingIdOf(req);
+    res.locals.onboardingId = id;
+    const detail = await temporalCall(ctx, timeouts.rpcMs + timeouts.queryMs, () => describeOnboarding(ctx.client, id, { queryTimeoutMs: timeouts.queryMs }), id);
+    res.status(200).json(detail);
+  });
+
+  const action = (name: OpsAction) =>
+    async (req: Request, res: express.Response) => {
+      const id = onboardingIdOf(req);
+      res.locals.onboardingId = id;
+      const body: { requestedBy?: string; reason?: string } =
+        name === 'cancel' ? parse(cancelBodySchema, req.body ?? {}, 'body') : parse(actionBodySchema, req.body ?? {}, 'body');
+      try {
+        await temporalCall(
+          ctx,
+          timeouts.updateMs,
+          () => runAction(ctx.client, id, name, { requestedBy: requestedByOf(body), ...(body.reason ? { reason: body.reason } : {}) }),
+          id,
+        );
+      } catch (err) {
+        if (err instanceof OnboardingHasEnded) throw new ProblemError(endedProblem(err));
+        throw err;
+      }
+      ctx.logger.info({ onboardingId: id, action: name, requestedBy: requestedByOf(body) }, 'ops action');
+      res.status(202).json({ onboardingId: id, action: name });
+    };
+  router.post('/onboardings/:id/retry', action('retry'));
+  router.post('/onboardings/:id/restart-identification', action('restart-identification'));
+  router.post('/onboardings/:id/cancel', action('cancel'));
+
   return router;
+}
+
+function grpcInvalidArgument(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+    if ((e as { code?: unknown }).code === 3) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -1,0 +1,412 @@
+// What ops can ask of and do to onboardings, shared by the ops API (src/api/routes/ops.ts), the
+// back-office console (through that API) and the ops CLI (src/ops/cli.ts): list and filter through
+// Temporal visibility (the search attributes the workflow publishes, src/workflows/progress.ts),
+// inspect one onboarding, re-drive it (retryStep / restartIdentification / cancelOnboarding updates)
+// and the batch forms of the re-drives. No personal data is read or shown: ids, stages, times and
+// error types only.
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
+import { google, temporal } from '@temporalio/proto';
+import { parse as parseIsoDuration, pattern as ISO_DURATION_PATTERN, toSeconds } from 'iso8601-duration';
+import { z } from 'zod';
+import { type OnboardingView, STAGES, type Stage, isEndStage, onboardingIdFromWorkflowId, workflowIdFor } from '../domain/onboarding';
+import {
+  OnboardingLastErrorType,
+  OnboardingNeedsAttention,
+  OnboardingStage,
+  OnboardingStageEnteredAt,
+  PartnerExternalUserId,
+  TennpayUserId,
+} from '../temporal/search-attributes';
+import { cancelOnboarding, onboardingView, restartIdentification, retryStep } from '../workflows/messages';
+
+export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
+export const OPS_ACTIONS = ['retry', 'restart-identification', 'cancel'] as const;
+export type OpsAction = (typeof OPS_ACTIONS)[number];
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+/** The most onboardings one batch call acts on; the answer says when more matched. */
+export const MAX_BATCH = 500;
+
+// ------------------------------------------------------------------------------------------ filters
+
+/** An ISO 8601 duration (`PT15M`, `P1D`, `PT1H30M`) in milliseconds, or undefined when malformed. */
+export function isoDurationMs(text: string): number | undefined {
+  if (!/^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/.test(text)) return undefined;
+  if (!ISO_DURATION_PATTERN.test(text)) return undefined;
+  const seconds = toSeconds(parseIsoDuration(text), new Date());
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+}
+
+const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** The list filters, as the query string carries them (the CLI and the batch body use the same). */
+export const listFiltersSchema = z
+  .object({
+    stage: z.enum(STAGES).optional(),
+    waitingLongerThan: z
+      .string()
+      .refine((s) => isoDurationMs(s) !== undefined, 'an ISO 8601 duration such as PT15M')
+      .optional(),
+    needsAttention: z.union([z.boolean(), booleanText]).optional(),
+  })
+  .strict();
+export type ListFilters = z.infer<typeof listFiltersSchema>;
+
+export const pagingSchema = z.object({
+  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  pageToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a nextPageToken from an earlier answer')
+    .optional(),
+});
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * The visibility query for the filters. `waitingLongerThan` selects running onboardings whose
+ * current stage was entered before now minus the duration; `needsAttention` the failed ones (ended
+ * FAILED, or a workflow that failed outright) and those whose current step keeps failing.
+ */
+export function visibilityQuery(filters: ListFilters, now = new Date()): string {
+  const parts = [`WorkflowType = ${quote(ONBOARDING_WORKFLOW_TYPE)}`];
+  if (filters.stage) parts.push(`${OnboardingStage.name} = ${quote(filters.stage)}`);
+  if (filters.waitingLongerThan) {
+    const before = new Date(now.getTime() - isoDurationMs(filters.waitingLongerThan)!);
+    parts.push(`ExecutionStatus = 'Running'`, `${OnboardingStageEnteredAt.name} < ${quote(before.toISOString())}`);
+  }
+  if (filters.needsAttention === true) {
+    parts.push(`(${OnboardingNeedsAttention.name} = true OR ${OnboardingStage.name} = 'FAILED' OR ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')`);
+  } else if (filters.needsAttention === false) {
+    parts.push(`${OnboardingNeedsAttention.name} = false AND ${OnboardingStage.name} != 'FAILED' AND ExecutionStatus != 'Failed'`);
+  }
+  return parts.join(' AND ');
+}
+
+// ------------------------------------------------------------------------------------------ list
+
+/** One onboarding in a list: what visibility knows, no workflow query needed. */
+export interface OnboardingListItem {
+  onboardingId: string;
+  stage: Stage | 'UNKNOWN';
+  stageEnteredAt: string;
+  /** How long it has been in this stage (running onboardings), in whole seconds. */
+  waitingSeconds?: number;
+  lastError?: { type: string };
+  needsAttention: boolean;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELED, TERMINATED, … */
+  status: string;
+  startedAt: string;
+  closedAt?: string;
+  ids: { userId?: number; externalUserId?: string };
+}
+
+export interface OnboardingPage {
+  items: OnboardingListItem[];
+  nextPageToken?: string;
+}
+
+const STATUS_NAMES = temporal.api.enums.v1.WorkflowExecutionStatus;
+
+function statusName(status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): string {
+  const name = status !== null && status !== undefined ? STATUS_NAMES[status] : undefined;
+  return typeof name === 'string' ? name.replace(/^WORKFLOW_EXECUTION_STATUS_/, '') : 'UNSPECIFIED';
+}
+
+function toDate(ts: google.protobuf.ITimestamp | null | undefined): Date | undefined {
+  if (!ts) return undefined;
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : Number(ts.seconds ?? 0);
+  return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6));
+}
+
+export function listItemOf(info: temporal.api.workflow.v1.IWorkflowExecutionInfo, now = new Date()): OnboardingListItem {
+  const attrs = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
+  const stageValue = attrs.get(OnboardingStage);
+  const stage = (STAGES as readonly string[]).includes(stageValue ?? '') ? (stageValue as Stage) : 'UNKNOWN';
+  const startedAt = toDate(info.startTime) ?? now;
+  const enteredAt = attrs.get(OnboardingStageEnteredAt) ?? startedAt;
+  const status = statusName(info.status);
+  const closedAt = toDate(info.closeTime);
+  const errorType = attrs.get(OnboardingLastErrorType);
+  const userId = attrs.get(TennpayUserId);
+  const externalUserId = attrs.get(PartnerExternalUserId);
+  return {
+    onboardingId: onboardingIdFromWorkflowId(info.execution?.workflowId ?? ''),
+    stage,
+    stageEnteredAt: enteredAt.toISOString(),
+    ...(status === 'RUNNING' ? { waitingSeconds: Math.max(0, Math.floor((now.getTime() - enteredAt.getTime()) / 1000)) } : {}),
+    ...(errorType ? { lastError: { type: errorType } } : {}),
+    needsAttention: attrs.get(OnboardingNeedsAttention) === true || stage === 'FAILED' || status === 'FAILED' || status === 'TIMED_OUT',
+    status,
+    startedAt: startedAt.toISOString(),
+    ...(closedAt ? { closedAt: closedAt.toISOString() } : {}),
+    ids: { ...(userId !== undefined ? { userId } : {}), ...(externalUserId ? { externalUserId } : {}) },
+  };
+}
+
+/** One page of onboardings matching the filters; the page token is Temporal's, in base64url. */
+export async function listOnboardings(
+  client: Client,
+  filters: ListFilters,
+  { pageSize = DEFAULT_PAGE_SIZE, pageToken }: { pageSize?: number; pageToken?: string } = {},
+): Promise<OnboardingPage> {
+  const now = new Date();
+  const response = await client.workflowService.listWorkflowExecutions({
+    namespace: client.options.namespace,
+    query: visibilityQuery(filters, now),
+    pageSize,
+    nextPageToken: pageToken ? Buffer.from(pageToken, 'base64url') : undefined,
+  });
+  const items = response.executions.map((info) => listItemOf(info, now));
+  const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+  return { items, ...(token ? { nextPageToken: token } : {}) };
+}
+
+/** Every onboarding matching the filters, up to `limit` (the batch forms and the CLI). */
+export async function listAllOnboardings(client: Client, filters: ListFilters, limit = MAX_BATCH): Promise<{ items: OnboardingListItem[]; truncated: boolean }> {
+  const items: OnboardingListItem[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await listOnboardings(client, filters, { pageSize: Math.min(MAX_PAGE_SIZE, limit - items.length + 1), pageToken });
+    items.push(...page.items);
+    pageToken = page.nextPageToken;
+  } while (pageToken && items.length <= limit);
+  return { items: items.slice(0, limit), truncated: items.length > limit || pageToken !== undefined };
+}
+
+/** How many running onboardings are in each stage, and how many need attention (the gauges). */
+export async function countByStage(client: Client): Promise<{ byStage: Partial<Record<Stage, number>>; needsAttention: number }> {
+  const count = async (query: string) =>
+    Number((await client.workflowService.countWorkflowExecutions({ namespace: client.options.namespace, query })).count ?? 0);
+  const running = `WorkflowType = ${quote(ONBOARDING_WORKFLOW_TYPE)} AND ExecutionStatus = 'Running'`;
+  const stages = STAGES.filter((s) => !isEndStage(s));
+  const counts = await Promise.all(stages.map((s) => count(`${running} AND ${OnboardingStage.name} = ${quote(s)}`)));
+  const needsAttention = await count(`${running} AND ${OnboardingNeedsAttention.name} = true`);
+  return { byStage: Object.fromEntries(stages.map((s, i) => [s, counts[i]!])), needsAttention };
+}
+
+// ------------------------------------------------------------------------------------------ one
+
+export interface PendingActivity {
+  activityType: string;
+  state: string;
+  attempt: number;
+  maximumAttempts?: number;
+  scheduledAt?: string;
+  lastStartedAt?: string;
+  nextAttemptAt?: string;
+  expiresAt?: string;
+  lastFailure?: { type: string; message: string };
+}
+
+export interface OnboardingDetail {
+  onboardingId: string;
+  /** Temporal's execution status. */
+  status: string;
+  runId: string;
+  startedAt: string;
+  closedAt?: string;
+  historyLength: number;
+  /** The workflow's own view (stage, next action, timeline, last error); absent when no worker answered. */
+  view?: OnboardingView;
+  viewUnavailable?: string;
+  /** What the search attributes say (always there, even without a worker). */
+  stage: Stage | 'UNKNOWN';
+  stageEnteredAt: string;
+  needsAttention: boolean;
+  lastError?: OnboardingView['lastError'] | { type: string };
+  pendingActivities: PendingActivity[];
+}
+
+const ACTIVITY_STATES = temporal.api.enums.v1.PendingActivityState;
+
+async function failureSummary(client: Client, failure: temporal.api.failure.v1.IFailure | null | undefined): Promise<{ type: string; message: string } | undefined> {
+  if (!failure) return undefined;
+  let decoded: Error | undefined;
+  try {
+    decoded = await decodeOptionalFailureToOptionalError(client.options.loadedDataConverter, failure);
+  } catch {
+    decoded = undefined;
+  }
+  // An activity's ApplicationFailure, or a timeout whose cause is the last ApplicationFailure.
+  let e: unknown = decoded;
+  for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
+    const typed = e as Error & { type?: string | null };
+    if (typed.name === 'ApplicationFailure' && typed.type) return { type: typed.type, message: typed.message.slice(0, 500) };
+    if (!(e as { cause?: unknown }).cause) break;
+    e = (e as { cause?: unknown }).cause;
+  }
+  const top = decoded ?? new Error(failure.message ?? 'failure');
+  return { type: top.name, message: top.message.slice(0, 500) };
+}
+
+export async function pendingActivitiesOf(client: Client, description: WorkflowExecutionDescription): Promise<PendingActivity[]> {
+  return Promise.all(
+    (description.raw.pendingActivities ?? []).map(async (a) => {
+      const state = ACTIVITY_STATES[a.state ?? 0];
+      const lastFailure = await failureSummary(client, a.lastFailure);
+      const iso = (ts: google.protobuf.ITimestamp | null | undefined) => toDate(ts)?.toISOString();
+      const entry: PendingActivity = {
+        activityType: a.activityType?.name ?? 'unknown',
+        state: typeof state === 'string' ? state.replace(/^PENDING_ACTIVITY_STATE_/, '') : 'UNKNOWN',
+        attempt: a.attempt ?? 0,
+      };
+      if (a.maximumAttempts) entry.maximumAttempts = a.maximumAttempts;
+      const scheduledAt = iso(a.scheduledTime);
+      const lastStartedAt = iso(a.lastStartedTime);
+      const nextAttemptAt = iso(a.nextAttemptScheduleTime);
+      const expiresAt = iso(a.expirationTime);
+      if (scheduledAt) entry.scheduledAt = scheduledAt;
+      if (lastStartedAt) entry.lastStartedAt = lastStartedAt;
+      if (nextAttemptAt) entry.nextAttemptAt = nextAttemptAt;
+      if (expiresAt) entry.expiresAt = expiresAt;
+      if (lastFailure) entry.lastFailure = lastFailure;
+      return entry;
+    }),
+  );
+}
+
+/** Thrown when the onboarding does not exist. */
+export class OnboardingNotFound extends Error {
+  override name = 'OnboardingNotFound';
+}
+
+export async function describeOnboarding(client: Client, onboardingId: string, { queryTimeoutMs = 3_000 }: { queryTimeoutMs?: number } = {}): Promise<OnboardingDetail> {
+  const handle = client.workflow.getHandle(workflowIdFor(onboardingId));
+  const description = await handle.describe();
+  const attrs = description.typedSearchAttributes;
+  const stageValue = attrs.get(OnboardingStage);
+  const stage = (STAGES as readonly string[]).includes(stageValue ?? '') ? (stageValue as Stage) : 'UNKNOWN';
+  const detail: OnboardingDetail = {
+    onboardingId,
+    status: description.status.name,
+    runId: description.runId,
+    startedAt: description.startTime.toISOString(),
+    ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),
+    historyLength: description.historyLength,
+    stage,
+    stageEnteredAt: (attrs.get(OnboardingStageEnteredAt) ?? description.startTime).toISOString(),
+    needsAttention: attrs.get(OnboardingNeedsAttention) === true || stage === 'FAILED' || description.status.name === 'FAILED',
+    pendingActivities: await pendingActivitiesOf(client, description),
+  };
+  const errorType = attrs.get(OnboardingLastErrorType);
+  if (errorType) detail.lastError = { type: errorType };
+  try {
+    const view = await client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(onboardingView));
+    detail.view = view;
+    detail.stage = view.stage;
+    detail.stageEnteredAt = view.stageEnteredAt;
+    detail.needsAttention = view.needsAttention || view.stage === 'FAILED' || description.status.name === 'FAILED';
+    if (view.lastError) detail.lastError = view.lastError;
+  } catch (err) {
+    detail.viewUnavailable = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 200) : 'no answer';
+  }
+  return detail;
+}
+
+// ------------------------------------------------------------------------------------------ actions
+
+export interface ActionOptions {
+  /** Who asked (an ops user name or "ops-api"; never personal data). */
+  requestedBy: string;
+  /** cancel only: why. */
+  reason?: string;
+}
+
+/** Thrown when the onboarding has ended: no action applies any more. */
+export class OnboardingHasEnded extends Error {
+  override name = 'OnboardingHasEnded';
+  constructor(
+    readonly onboardingId: string,
+    readonly status: string,
+    readonly stage: string,
+  ) {
+    super(`the onboarding has ended (${status}, stage ${stage})`);
+  }
+}
+
+/**
+ * Sends one ops action as an update and waits for the workflow to accept it. The updates'
+ * validators refuse what does not fit (WrongStage, OnboardingEnded, InvalidInput): the caller gets
+ * Temporal's WorkflowUpdateFailedError (the API maps it to 409 / 400).
+ */
+export async function runAction(client: Client, onboardingId: string, action: OpsAction, options: ActionOptions): Promise<unknown> {
+  const handle = client.workflow.getHandle(workflowIdFor(onboardingId));
+  const description = await handle.describe();
+  if (description.status.name !== 'RUNNING') {
+    throw new OnboardingHasEnded(onboardingId, description.status.name, String(description.typedSearchAttributes.get(OnboardingStage) ?? 'UNKNOWN'));
+  }
+  const updateId = `ops-${action}-${randomUUID()}`;
+  const requestedBy = options.requestedBy;
+  switch (action) {
+    case 'retry':
+      return handle.executeUpdate(retryStep, { args: [{ requestedBy }], updateId });
+    case 'restart-identification':
+      return handle.executeUpdate(restartIdentification, { args: [{ requestedBy }], updateId });
+    case 'cancel':
+      return handle.executeUpdate(cancelOnboarding, { args: [{ requestedBy, reason: options.reason ?? '' }], updateId });
+  }
+}
+
+export interface BatchOutcome {
+  onboardingId: string;
+  stage: string;
+  outcome: 'done' | 'refused' | 'skipped' | 'error';
+  detail?: string;
+}
+
+export interface BatchReport {
+  action: OpsAction;
+  filters: ListFilters;
+  dryRun: boolean;
+  matched: number;
+  /** More onboardings matched than one batch acts on (MAX_BATCH); run it again. */
+  truncated: boolean;
+  counts: Record<BatchOutcome['outcome'], number>;
+  results: BatchOutcome[];
+}
+
+/**
+ * The batch form: every running onboarding matching the filters gets the action, a few at a time.
+ * Each one's outcome is reported; one refusal (a stage that moved on meanwhile) stops nothing.
+ */
+export async function runBatch(
+  client: Client,
+  action: OpsAction,
+  filters: ListFilters,
+  options: ActionOptions & { dryRun?: boolean; concurrency?: number; describeError?: (err: unknown) => { outcome: 'refused' | 'error'; detail: string } },
+): Promise<BatchReport> {
+  const { items, truncated } = await listAllOnboardings(client, filters);
+  const results: BatchOutcome[] = [];
+  const queue = items.filter((i) => i.status === 'RUNNING');
+  for (const item of items) {
+    if (item.status !== 'RUNNING') results.push({ onboardingId: item.onboardingId, stage: item.stage, outcome: 'skipped', detail: `not running (${item.status})` });
+  }
+  const describeError =
+    options.describeError ??
+    ((err: unknown) => ({ outcome: 'error' as const, detail: err instanceof Error ? err.message : String(err) }));
+  const work = async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      if (options.dryRun) {
+        results.push({ onboardingId: item.onboardingId, stage: item.stage, outcome: 'skipped', detail: 'dry run' });
+        continue;
+      }
+      try {
+        await runAction(client, item.onboardingId, action, options);
+        results.push({ onboardingId: item.onboardingId, stage: item.stage, outcome: 'done' });
+      } catch (err) {
+        const { outcome, detail } = err instanceof OnboardingHasEnded ? { outcome: 'refused' as const, detail: err.message } : describeError(err);
+        results.push({ onboardingId: item.onboardingId, stage: item.stage, outcome, detail });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, work));
+  const counts = { done: 0, refused: 0, skipped: 0, error: 0 };
+  for (const r of results) counts[r.outcome]++;
+  return { action, filters, dryRun: options.dryRun ?? false, matched: items.length, truncated, counts, results };
+}
