@@ -266,8 +266,7 @@ class Onboarding {
       .then((status) => ({ kind: 'reached' as const, status }), (error: unknown) => ({ kind: 'pollEnded' as const, error }));
     const redirected = condition(() => this.redirects[phase] !== undefined).then(() => ({ kind: 'redirect' as const }));
     const first = await Promise.race([polled, redirected]);
-    if (first.kind !== 'redirect') background.cancel();
-    else {
+    if (first.kind === 'redirect') {
       background.cancel();
       await polled;
     }

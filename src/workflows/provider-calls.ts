@@ -1,7 +1,7 @@
 // How the onboarding calls its providers: each kind of call gets the retry policy and timeouts
 // that fit it, declared here beside the proxies. Polling is a retry policy (constant interval,
 // capped by a schedule-to-close timeout), so its history does not grow with the number of polls.
-import { ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { OnboardingActivities } from '../activities/types';
 import type { FailureType } from '../domain/failures';
 import type { OnboardingSettings } from '../domain/onboarding';
@@ -35,9 +35,14 @@ export function providerCalls(settings: OnboardingSettings) {
         maximumInterval: settings.identificationPollInterval,
       },
     }),
-    /** Polling while the user is away at Borica and no redirect has come (the tab may be closed). */
+    /**
+     * Polling while the user is away at Borica and no redirect has come (the tab may be closed).
+     * Cancelled when a redirect comes; waiting for the cancellation to complete means no poll
+     * attempt is left running behind the workflow's back.
+     */
     backgroundPoll: proxyActivities<Providers>({
       startToCloseTimeout: '15s',
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       scheduleToCloseTimeout: settings.userStepTimeout,
       retry: {
         initialInterval: settings.identificationBackgroundPollInterval,
