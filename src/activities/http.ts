@@ -30,6 +30,22 @@ export function createPool(origin: string, tls?: TlsOptions, connections = 16): 
   });
 }
 
+/**
+ * Records a provider call's latency and outcome on the worker's metric meter (exported with the
+ * Temporal worker's own metrics on its Prometheus endpoint); a no-op outside an activity.
+ */
+function recordProviderCall(opts: SendOptions, startedAt: number, outcome: string): void {
+  let meter;
+  try {
+    meter = Context.current().metricMeter;
+  } catch {
+    return;
+  }
+  meter
+    .createHistogram('provider_call_latency', 'int', 'ms', 'Provider HTTP call latency, by provider, operation and outcome')
+    .record(Math.round(performance.now() - startedAt), { provider: opts.provider, operation: opts.operation, outcome });
+}
+
 /** The activity's cancellation signal, or undefined outside an activity (tests, API process). */
 export function activityCancellationSignal(): AbortSignal | undefined {
   try {
@@ -80,6 +96,7 @@ export async function send(pool: Dispatcher, opts: SendOptions): Promise<RawOutc
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signals = [timeout, ...(cancel ? [cancel] : []), ...(opts.signal ? [opts.signal] : [])];
   const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
+  const startedAt = performance.now();
   try {
     const res = await pool.request({
       method: opts.method,
@@ -93,6 +110,7 @@ export async function send(pool: Dispatcher, opts: SendOptions): Promise<RawOutc
     const raw = Buffer.from(await res.body.arrayBuffer());
     const ct = res.headers['content-type'];
     const contentType = Array.isArray(ct) ? ct[0] : ct;
+    recordProviderCall(opts, startedAt, String(res.statusCode));
     return {
       status: res.statusCode,
       headers: res.headers,
@@ -101,6 +119,7 @@ export async function send(pool: Dispatcher, opts: SendOptions): Promise<RawOutc
       body: parseBody(raw, contentType),
     };
   } catch (err) {
+    recordProviderCall(opts, startedAt, cancel?.aborted ? 'cancelled' : timeout.aborted ? 'timeout' : 'transport_error');
     if (cancel?.aborted) throw cancel.reason ?? err;
     if (opts.signal?.aborted && !timeout.aborted) throw opts.signal.reason ?? err;
     throw transportFailure(opts, timeout.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : err);

@@ -141,6 +141,8 @@ export function localEnvironment(args: {
     TEMPORAL_NAMESPACE: 'default',
     TASK_QUEUE: 'onboarding',
     PAYLOAD_ENCRYPTION_KEY: secrets.PAYLOAD_ENCRYPTION_KEY,
+    // The worker's Prometheus endpoint (Temporal's worker metrics and the service's own).
+    WORKER_METRICS_ADDRESS: '127.0.0.1:9464',
     // 10nPay → the sandbox (HTTP for the API, HTTPS with client certificate for the token).
     TENNPAY_BASE_URL: `${sandbox}${SANDBOX_PREFIXES.tennpay}`,
     TENNPAY_AUTH_URL: `https://localhost:${ports.SANDBOX_AUTH_PORT}`,

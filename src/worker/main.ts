@@ -1,14 +1,25 @@
 // `npm run worker`: the onboarding worker process, configured only by the environment.
 // More workers on the same task queue are how the service scales past one machine.
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { createActivities, createActivityDependencies } from '../activities';
 import { loadWorkerConfig } from '../config';
+import { createLogger } from '../observability/logger';
+import { temporalLoggerOf } from '../observability/temporal-logger';
 import { DEFAULT_BUNDLE_PATH } from './build-workflow-bundle';
 import { createOnboardingWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  const logger = createLogger({ base: { service: 'onboarding-worker' } });
+  // The worker's own metrics (task latencies, slots, polls) and the service's (provider calls,
+  // stage durations, onboardings ended) on one Prometheus endpoint, where an address is given
+  // (several workers on one host need one each).
+  const metricsAddress = process.env.WORKER_METRICS_ADDRESS;
+  Runtime.install({
+    logger: temporalLoggerOf(logger),
+    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
+  });
   const connection = await NativeConnection.connect({ address: config.temporal.TEMPORAL_ADDRESS });
   const bundlePath = process.env.WORKFLOW_BUNDLE_PATH ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
   const worker = await createOnboardingWorker({
@@ -19,8 +30,9 @@ async function main(): Promise<void> {
   });
   // The worker installs its own SIGINT/SIGTERM handlers: it stops polling, lets running tasks
   // finish within the grace time and hands the rest back to the server.
-  process.stdout.write(
-    `Worker polling task queue "${config.temporal.TASK_QUEUE}" on ${config.temporal.TEMPORAL_ADDRESS} (${bundlePath ? 'pre-built bundle' : 'bundled at start-up'})\n`,
+  logger.info(
+    { taskQueue: config.temporal.TASK_QUEUE, address: config.temporal.TEMPORAL_ADDRESS, bundle: bundlePath ? 'pre-built' : 'bundled at start-up', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
+    'Worker polling',
   );
   await worker.run();
   await connection.close();

@@ -1,7 +1,7 @@
 // Where an onboarding stands: its stage, what the user must do next, the steps done with their
 // times and the last error. Every stage change is mirrored into search attributes, so ops can list
 // onboardings by stage, waiting time and attention without running a query on each workflow.
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { metricMeter, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { NextAction, OnboardingView, Stage, StepError, TimelineEntry } from '../domain/onboarding';
 import {
   OnboardingLastErrorType,
@@ -13,6 +13,12 @@ import {
 } from '../temporal/search-attributes';
 
 export type OnboardingIds = OnboardingView['ids'];
+
+// Workflow metrics are emitted once, not again on replay; the worker exports them with its own.
+const stageDuration = () =>
+  metricMeter.createHistogram('onboarding_stage_duration', 'int', 'ms', 'Time an onboarding spent in a stage, by stage');
+const onboardingsEnded = () =>
+  metricMeter.createCounter('onboardings_ended', '1', 'Onboardings that reached an end stage, by end stage, the stage they left and reason');
 
 export class Progress {
   stage: Stage = 'CREATING_USER';
@@ -35,8 +41,10 @@ export class Progress {
   enter(stage: Stage, nextAction: NextAction = { type: 'WAIT' }): void {
     this.nextAction = nextAction;
     if (stage === this.stage) return;
+    const now = new Date();
+    stageDuration().record(now.getTime() - this.stageEnteredAt.getTime(), { stage: this.stage });
     this.stage = stage;
-    this.stageEnteredAt = new Date();
+    this.stageEnteredAt = now;
     this.publish();
   }
 
@@ -72,6 +80,7 @@ export class Progress {
   end(stage: Extract<Stage, 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'ABANDONED'>, reason?: string, flagForOps = false): void {
     this.reason = reason;
     if (flagForOps) this.needsAttention = true;
+    onboardingsEnded().add(1, { stage, from: this.stage, reason: reason ?? 'none' });
     this.enter(stage, { type: 'NONE' });
     this.done(stage === 'COMPLETED' ? 'completed' : `ended:${stage.toLowerCase()}`);
     this.publish();
