@@ -103,13 +103,15 @@ export class PartnerClient {
    * send it). Answers whatever P100 answered, for the HTTP API to forward; only transport failures
    * throw (retryable ProviderUnavailable).
    */
-  async fetchVerificationPage(externalUserId: string, verificationId: string): Promise<VerificationPage> {
+  async fetchVerificationPage(externalUserId: string, verificationId: string, signal?: AbortSignal): Promise<VerificationPage> {
     const outcome = await this.send(
       'getVerificationPage',
       'GET',
       `/v1/kyc/verification/${this.seg(externalUserId)}/${this.seg(verificationId)}`,
       { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' },
       undefined,
+      this.timeoutMs,
+      signal,
     );
     const loc = outcome.headers.location;
     const location = Array.isArray(loc) ? loc[0] : loc;
@@ -196,6 +198,7 @@ export class PartnerClient {
     headers: Record<string, string>,
     body: string | FormData | undefined,
     timeoutMs = this.timeoutMs,
+    signal?: AbortSignal,
   ): Promise<RawOutcome> {
     return send(this.pool, {
       provider: 'partner',
@@ -205,6 +208,7 @@ export class PartnerClient {
       headers: { ...headers, 'x-api-key': this.options.apiKey },
       ...(body !== undefined ? { body } : {}),
       timeoutMs,
+      ...(signal ? { signal } : {}),
     });
   }
 }
