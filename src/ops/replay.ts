@@ -42,7 +42,10 @@ function protoJson(): { codec: ProtoJson; historyType: unknown } {
   const dir = path.dirname(require.resolve('@temporalio/proto/package.json'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the copy next to @temporalio/proto, by path
   const codec = require(require.resolve('protobufjs/ext/protojson', { paths: [dir] })) as ProtoJson;
-  const root = patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown };
+  // The module object itself (an ESM namespace wrapper, as some loaders give, hides its root).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const protoModule = require('@temporalio/proto') as typeof proto;
+  const root = patchProtobufRoot(protoModule) as unknown as { lookupType(name: string): unknown };
   return { codec, historyType: root.lookupType('temporal.api.history.v1.History') };
 }
 
