@@ -248,14 +248,33 @@ describe('identification and signing', () => {
     await stop(handle);
   });
 
-  it('ignores a late duplicate of the first redirect while the user signs', async () => {
+  it('sends the user back to sign when a late repeat of the first redirect came during signing', async () => {
     const { handle, input } = await start(withProfile());
     await toSignature(handle, input);
+    // Indistinguishable from the signing redirect: it starts fast polling, which runs out unsigned.
     await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-1' } });
+    await reach(handle, 'VERIFYING_SIGNATURE');
     await env.sleep('6m');
-    const v = await view(handle);
-    expect(v.stage).toBe('AWAITING_SIGNATURE');
-    expect(v.timeline.map((t) => t.step)).toContain('redirect:success:duplicate');
+    const v = await reach(handle, 'AWAITING_SIGNATURE');
+    expect(v.nextAction).toEqual({ type: 'OPEN_URL', url: 'https://borica.test/signing/1', purpose: 'DOCUMENT_SIGNING' });
+    expect(v.timeline.map((t) => t.step)).toContain('redirect:stale:B');
+    // The real signing redirect still completes the phase.
+    providers.setStatus(input.email, 'DOCUMENT_SIGN_SUCCESS');
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-1' } });
+    await reach(handle, 'AWAITING_PARTNER_KYC');
+    await stop(handle);
+  });
+
+  it('ignores a repeated redirect while the phase is being verified', async () => {
+    const { handle, input } = await start(withProfile());
+    await throughCodes(handle, input);
+    await reach(handle, 'AWAITING_IDENTIFICATION');
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: {} });
+    await reach(handle, 'VERIFYING_IDENTIFICATION');
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'fail', query: {} });
+    providers.setStatus(input.email, 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED', 'https://borica.test/signing/5');
+    const v = await reach(handle, 'AWAITING_SIGNATURE');
+    expect(v.timeline.map((t) => t.step)).toContain('redirect:fail:ignored');
     await stop(handle);
   });
 
@@ -302,6 +321,57 @@ describe('identification and signing', () => {
     }
     console.log(`history events up to the partner KYC: 1 poll per phase = ${lengths[0]}, 100 polls per phase = ${lengths[1]}`);
     expect(Math.abs(lengths[1]! - lengths[0]!)).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('finalize and provider steps that keep failing', () => {
+  it('retries a finalize that answers "not yet", flags it for ops after the bounded time, and goes on once it succeeds', async () => {
+    const { handle, input } = await start({ ...withProfile(), settings: testSettings({ stepAttentionAfter: '2m', stepSlowRetryInterval: '10m' }) });
+    await toSignature(handle, input);
+    // 10nPay's status lags: finalize answers 400 for a while after DOCUMENT_SIGN_SUCCESS.
+    providers.failNext('finalizeIdentification', ...Array<string>(200).fill('IdentificationNotCompleted'));
+    providers.setStatus(input.email, 'DOCUMENT_SIGN_SUCCESS');
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-f' } });
+    await reach(handle, 'FINALIZING');
+    let v = await view(handle);
+    for (let i = 0; i < 20 && !v.needsAttention; i++) {
+      await env.sleep('30s');
+      v = await view(handle);
+    }
+    expect(v).toMatchObject({ stage: 'FINALIZING', needsAttention: true, lastError: { step: 'finalizeIdentification' } });
+    providers.failures['finalizeIdentification'] = [];
+    // Ops re-drive it at once instead of waiting for the slow retry.
+    expect(await handle.executeUpdate(messages.retryStep, { args: [{ requestedBy: 'ops-test' }] })).toEqual({ retried: 'finalizeIdentification' });
+    v = await reachAction(handle, 'OPEN_URL');
+    expect(v).toMatchObject({ stage: 'AWAITING_PARTNER_KYC', needsAttention: false, ids: { individualId: expect.any(Number), correlationId: expect.any(String) } });
+    await stop(handle);
+  });
+
+  it('fails the onboarding when finalize answers 404 unknown user', async () => {
+    const { handle, input } = await start(withProfile());
+    await toSignature(handle, input);
+    providers.failNext('finalizeIdentification', 'UnknownUser');
+    providers.setStatus(input.email, 'DOCUMENT_SIGN_SUCCESS');
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: {} });
+    expect(await handle.result()).toMatchObject({ stage: 'FAILED', reason: 'UnknownUserAtFinalize', needsAttention: true });
+  });
+
+  it('sends the KYC data right after the phone is verified when the setting says so', async () => {
+    const { handle, input } = await start({ settings: testSettings({ kycDataSubmissionPoint: 'AFTER_PHONE_VERIFIED' }) });
+    const before = providers.calls['addAdditionalData'] ?? 0;
+    await throughCodes(handle, input);
+    expect((await reach(handle, 'AWAITING_KYC_DATA')).nextAction).toEqual({ type: 'SUBMIT_KYC_DATA' });
+    await handle.executeUpdate(messages.submitKycData, { args: [testKycRecord()] });
+    await reach(handle, 'AWAITING_IDENTIFICATION');
+    expect(providers.calls['addAdditionalData']).toBe(before + 1);
+    await stop(handle);
+  });
+
+  it('ends CANCELLED with the reason ops gave', async () => {
+    const { handle } = await start();
+    await reach(handle, 'AWAITING_EMAIL_CODE');
+    await handle.executeUpdate(messages.cancelOnboarding, { args: [{ requestedBy: 'ops-test', reason: 'duplicate application' }] });
+    expect(await handle.result()).toMatchObject({ stage: 'CANCELLED', reason: 'duplicate application', nextAction: { type: 'NONE' } });
   });
 });
 

@@ -258,8 +258,43 @@ class Onboarding {
         ? ['AWAITING_IDENTIFICATION', 'VERIFYING_IDENTIFICATION', 'IDENTIFICATION', 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED']
         : ['AWAITING_SIGNATURE', 'VERIFYING_SIGNATURE', 'DOCUMENT_SIGNING', 'DOCUMENT_SIGN_SUCCESS'];
     const statusQuery = { userId: this.requireUserId(), userType: tennpayUserType(this.input.userType), target };
-    this.progress.enter(waiting, { type: 'OPEN_URL', url, purpose });
+    // A redirect cannot say which step it follows: during signing, a late repeat of the first
+    // redirect looks like the signing one. If fast polling then runs out while the documents are
+    // still unsigned, the hint was stale: the user is sent back to sign, once, instead of failing.
+    let staleHintForgiven = false;
+    for (;;) {
+      this.progress.enter(waiting, { type: 'OPEN_URL', url, purpose });
+      const first = await this.awaitStatusOrRedirect(phase, statusQuery);
+      if (first.kind === 'reached') return { ok: true, status: first.status };
+      if (first.kind === 'pollEnded') {
+        if (isCancellation(first.error)) throw first.error;
+        if (failedWith(first.error, FailureType.IdentificationFailed)) return { ok: false, reason: 'IdentificationError' };
+        if (isBusinessFailure(first.error)) throw first.error;
+        throw new OnboardingEnded('ABANDONED', phase === 'A' ? 'IdentificationNotCompleted' : 'DocumentsNotSigned');
+      }
 
+      this.progress.enter(verifying);
+      if (this.redirects[phase]?.outcome === 'fail') {
+        const status = await this.withAttention('checkIdentificationStatus', (p) => p.getIdentificationStatus(statusQuery));
+        const movedOn = status.status === target || status.status === 'DOCUMENT_SIGN_SUCCESS';
+        return movedOn ? { ok: true, status } : { ok: false, reason: 'FailRedirect' };
+      }
+      try {
+        return { ok: true, status: await this.calls.fastPoll.awaitIdentificationStatus(statusQuery) };
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        if (failedWith(err, FailureType.IdentificationFailed)) return { ok: false, reason: 'IdentificationError' };
+        if (isBusinessFailure(err)) throw err;
+        if (phase === 'A' || staleHintForgiven) return { ok: false, reason: 'PollCapReached' };
+        staleHintForgiven = true;
+        delete this.redirects[phase];
+        this.progress.done('redirect:stale:B');
+      }
+    }
+  }
+
+  /** Waits for the phase's redirect while polling the status slowly in the background. */
+  private async awaitStatusOrRedirect(phase: Phase, statusQuery: { userId: number; userType: 0 | 1; target: IdentificationTarget }) {
     const background = new CancellationScope();
     const polled = background
       .run(() => this.calls.backgroundPoll.awaitIdentificationStatus(statusQuery))
@@ -270,29 +305,7 @@ class Onboarding {
       background.cancel();
       await polled;
     }
-
-    if (first.kind === 'reached') return { ok: true, status: first.status };
-    if (first.kind === 'pollEnded') {
-      if (isCancellation(first.error)) throw first.error;
-      if (failedWith(first.error, FailureType.IdentificationFailed)) return { ok: false, reason: 'IdentificationError' };
-      if (isBusinessFailure(first.error)) throw first.error;
-      throw new OnboardingEnded('ABANDONED', phase === 'A' ? 'IdentificationNotCompleted' : 'DocumentsNotSigned');
-    }
-
-    this.progress.enter(verifying);
-    if (this.redirects[phase]?.outcome === 'fail') {
-      const status = await this.withAttention('checkIdentificationStatus', (p) => p.getIdentificationStatus(statusQuery));
-      const movedOn = status.status === target || status.status === 'DOCUMENT_SIGN_SUCCESS';
-      return movedOn ? { ok: true, status } : { ok: false, reason: 'FailRedirect' };
-    }
-    try {
-      return { ok: true, status: await this.calls.fastPoll.awaitIdentificationStatus(statusQuery) };
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      if (failedWith(err, FailureType.IdentificationFailed)) return { ok: false, reason: 'IdentificationError' };
-      if (isBusinessFailure(err)) throw err;
-      return { ok: false, reason: 'PollCapReached' };
-    }
+    return first;
   }
 
   private async finalizeIdentification(): Promise<void> {
@@ -559,11 +572,10 @@ class Onboarding {
     );
 
     setHandler(messages.boricaRedirectReceived, (redirect) => {
-      // Which phase a redirect belongs to is decided by the stage, not by the redirect; one that
-      // repeats the first phase's redirect while the user signs is a late duplicate and changes nothing.
+      // Which phase a redirect belongs to is decided by the stage, not by the redirect (its query
+      // does not say); a redirect while that phase is already being verified changes nothing.
       const phase = phaseOfStage(this.progress.stage);
-      const first = this.redirects.A;
-      const duplicate = phase !== undefined && (this.redirects[phase] !== undefined || (phase === 'B' && first !== undefined && sameRedirect(first, redirect)));
+      const duplicate = phase !== undefined && this.redirects[phase] !== undefined;
       if (phase && !duplicate) {
         this.redirects[phase] = redirect;
         const callbackId = redirect.query['bTrustAppCallBackId'];
@@ -724,11 +736,6 @@ function phaseOfStage(stage: Stage): Phase | undefined {
   if (stage === 'STARTING_IDENTIFICATION' || stage === 'AWAITING_IDENTIFICATION') return 'A';
   if (stage === 'AWAITING_SIGNATURE') return 'B';
   return undefined;
-}
-
-function sameRedirect(a: messages.BoricaRedirect, b: messages.BoricaRedirect): boolean {
-  const keys = Object.keys(a.query);
-  return a.outcome === b.outcome && keys.length === Object.keys(b.query).length && keys.every((k) => a.query[k] === b.query[k]);
 }
 
 function requireCode(code: unknown): void {
