@@ -3,7 +3,7 @@
 // creating the user) fails with a DeterminismViolationError; the same change behind patched()
 // replays them fine. Also: where a reset may go (never before a non-idempotent provider call), and
 // no personal data in the fixtures.
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
@@ -11,10 +11,10 @@ import { FIXTURE_ENCRYPTION_KEY } from '../../src/ops/fixture-key';
 import { type HistoryAndId, quietRuntime, readHistoryFiles, replayCheck } from '../../src/ops/replay';
 import { UnsafeReset, planReset } from '../../src/ops/reset';
 import { createDataConverter } from '../../src/temporal/data-converter';
+import { removeWorkflowVariants, workflowVariant } from './support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'histories');
-const VARIANTS = path.join(__dirname, '.variants');
 const dataConverter = createDataConverter({ PAYLOAD_ENCRYPTION_KEY: FIXTURE_ENCRYPTION_KEY, PAYLOAD_ENCRYPTION_OLD_KEYS: [] });
 const EXPECTED_STAGES = [
   'awaiting-email-code',
@@ -32,27 +32,6 @@ const EXPECTED_STAGES = [
 
 let histories: HistoryAndId[];
 
-/**
- * A copy of src/workflows with onboarding.ts edited, inside the repository (so that packages
- * resolve) with its `../` imports pointing at the real sources.
- */
-export function workflowVariant(name: string, edit: (source: string) => string): string {
-  const dir = path.join(VARIANTS, `${name}-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const src = path.join(ROOT, 'src', 'workflows');
-  for (const f of readdirSync(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
-    let text = readFileSync(path.join(src, f), 'utf8').replace(/from '\.\.\/([^']+)'/g, (_m, p: string) => `from '${path.join(ROOT, 'src', p)}'`);
-    if (f === 'onboarding.ts') {
-      const edited = edit(text);
-      if (edited === text) throw new Error(`the ${name} edit changed nothing`);
-      text = edited;
-    }
-    writeFileSync(path.join(dir, f), text);
-  }
-  return path.join(dir, 'index.ts');
-}
-
 const AFTER_USER_CREATED = "this.progress.done('userCreated');";
 
 beforeAll(() => {
@@ -61,7 +40,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  rmSync(VARIANTS, { recursive: true, force: true });
+  removeWorkflowVariants();
 });
 
 describe('the history fixtures', () => {

@@ -1,6 +1,7 @@
 // Helpers of the ops tests: workers with their own provider stand-ins on their own task queues (so
 // one test can break "the provider" of its onboardings without touching the others), onboardings
 // started straight on Temporal with the settings a scenario needs, and waits on their stage.
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -95,3 +96,32 @@ export async function pollList<T extends { items: Array<{ onboardingId: string }
 }
 
 export const ids = (page: { items: Array<{ onboardingId: string }> }) => page.items.map((i) => i.onboardingId);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const VARIANTS_DIR = path.join(__dirname, '.variants');
+
+/**
+ * A copy of src/workflows with onboarding.ts edited, inside the repository (so that packages
+ * resolve) with its `../` imports pointing at the real sources.
+ */
+export function workflowVariant(name: string, edit: (source: string) => string): string {
+  const dir = path.join(VARIANTS_DIR, `${name}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const src = path.join(ROOT, 'src', 'workflows');
+  for (const f of readdirSync(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+    let text = readFileSync(path.join(src, f), 'utf8').replace(/from '\.\.\/([^']+)'/g, (_m, p: string) => `from '${path.join(ROOT, 'src', p)}'`);
+    if (f === 'onboarding.ts') {
+      const edited = edit(text);
+      if (edited === text) throw new Error(`the ${name} edit changed nothing`);
+      text = edited;
+    }
+    writeFileSync(path.join(dir, f), text);
+  }
+  return path.join(dir, 'index.ts');
+}
+
+
+export function removeWorkflowVariants(): void {
+  rmSync(VARIANTS_DIR, { recursive: true, force: true });
+}
