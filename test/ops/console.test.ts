@@ -97,7 +97,7 @@ describe('the back-office console', () => {
       // Forgetting the key clears everything the page showed.
       await page.click('#forget-key');
       expect(await page.locator('#list tbody tr').count()).toBe(0);
-      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      expect(await page.evaluate('window.sessionStorage.length')).toBe(0);
     } finally {
       await page.close();
     }
