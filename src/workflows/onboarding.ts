@@ -81,6 +81,8 @@ class Onboarding {
   private bTrustAppCallBackId: string | null = null;
   private restartRequested = false;
   private retryRequested = false;
+  /** A provider step kept failing and waits for its slow retry, or for ops to ask for one now. */
+  private awaitingRetry = false;
 
   private readonly partnerStatus: Partial<Record<PartnerEventType, { status: string; verificationId?: string; reason?: string }>> = {};
   private readonly uploads: Partial<Record<FileUpload['purpose'], StoredFile[]>> = {};
@@ -273,7 +275,9 @@ class Onboarding {
         throw new OnboardingEnded('ABANDONED', phase === 'A' ? 'IdentificationNotCompleted' : 'DocumentsNotSigned');
       }
 
-      this.progress.enter(verifying);
+      // While the signature is verified the signing page stays on offer: the redirect may be that
+      // stale repeat, and only the polled status says the documents are signed.
+      this.progress.enter(verifying, phase === 'B' ? { type: 'OPEN_URL', url, purpose } : { type: 'WAIT' });
       if (this.redirects[phase]?.outcome === 'fail') {
         const status = await this.withAttention('checkIdentificationStatus', (p) => p.getIdentificationStatus(statusQuery));
         const movedOn = status.status === target || status.status === 'DOCUMENT_SIGN_SUCCESS';
@@ -513,7 +517,9 @@ class Onboarding {
         this.progress.flag({ step, ...describeFailure(err) });
         log.warn('Provider step keeps failing; flagged for ops', { step, type: describeFailure(err).type });
         this.retryRequested = false;
+        this.awaitingRetry = true;
         await condition(() => this.retryRequested, this.settings.stepSlowRetryInterval);
+        this.awaitingRetry = false;
         this.retryRequested = false;
       }
     }
@@ -618,7 +624,12 @@ class Onboarding {
         this.retryRequested = true;
         return { retried: this.progress.lastError?.step ?? this.progress.stage };
       },
-      { validator: (_request) => this.requireNotEnded() },
+      {
+        validator: (_request) => {
+          this.requireNotEnded();
+          if (!this.awaitingRetry) throw wrongStage(`no step is waiting for a retry (stage ${this.progress.stage})`);
+        },
+      },
     );
 
     setHandler(
