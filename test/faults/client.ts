@@ -10,7 +10,7 @@ import { type Answer, Journey, type JourneyOptions, type Person, call, newPerson
 
 export const END_STAGES = ['COMPLETED', 'FAILED', 'CANCELLED', 'ABANDONED'];
 /** One step may wait this long: a SIGKILLed worker's tasks come back after their timeouts. */
-export const FAULT_STEP_TIMEOUT_MS = 180_000;
+export const FAULT_STEP_TIMEOUT_MS = 90_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -58,6 +58,7 @@ export interface Cluster {
   env: Record<string, string>;
   dataDir: string;
   logFile: string;
+  apiRunning(): boolean;
   /** Workers running now. */
   workerCount(): number;
   /** Starts one more worker process; resolves once it polls. */
@@ -255,6 +256,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         }
         return client;
       },
+      apiRunning: () => api?.isRunning() ?? false,
       workerCount: () => workers.filter((w) => w.isRunning()).length,
       startWorker,
       async killWorker(signal, opts = {}) {
