@@ -15,6 +15,12 @@ export default tseslint.config(
     },
   },
   {
+    // Loaded by path by the SDK in every process and the workflow bundle, hence plain CommonJS.
+    files: ['src/temporal/failure-converter.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     ignores: ['src/workflows/**/*.test.ts'],
     rules: {
