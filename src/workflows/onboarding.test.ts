@@ -128,11 +128,11 @@ async function toPartnerKyc(handle: Handle, input: OnboardingInput): Promise<voi
   await reachPartnerKyc(handle);
 }
 
-async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
+async function eventually(check: () => void | Promise<void>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return check();
+      return await check();
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 50));
@@ -399,6 +399,18 @@ describe('the P100 partner stage', () => {
     await eventually(() => expect(providers.calls['getKycStatus']).toBe(before + 1));
     expect((await view(handle)).stage).toBe('AWAITING_PARTNER_KYC');
     await stop(handle);
+  });
+
+  it('flags for ops an account whose ACTIVE event is overdue, and completes when it comes', async () => {
+    const { handle, input } = await start(withProfile());
+    await toPartnerKyc(handle, input);
+    const { ids } = await view(handle);
+    await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    await reach(handle, 'VERIFYING_PARTNER_ACCOUNT');
+    await env.sleep('16m');
+    await eventually(async () => expect(await view(handle)).toMatchObject({ needsAttention: true, lastError: { type: 'PartnerEventOverdue' } }));
+    await partnerEvent(handle, input, 'user-status', 'ACTIVE');
+    expect(await handle.result()).toMatchObject({ stage: 'COMPLETED', needsAttention: false });
   });
 
   it('starts the partner KYC again after P446, and fails after the last attempt', async () => {

@@ -10,6 +10,7 @@ import {
   setHandler,
   sleep,
   log,
+  patched,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { IdentificationStatus, IdentificationTarget } from '../activities/types';
@@ -447,7 +448,9 @@ class Onboarding {
 
   /**
    * Waits for a P100 webhook that satisfies `done`. When none comes for a while, asks P100 through
-   * `fallback` (where P100 offers a status call) and keeps waiting; gives up after the step timeout.
+   * `fallback` (where P100 offers a status call) and keeps waiting; where P100 offers none, flags
+   * the onboarding for ops (the event may have been lost beyond P100's redelivery) and keeps
+   * waiting. Gives up after the step timeout.
    */
   private async awaitPartnerStatus(
     type: PartnerEventType,
@@ -459,11 +462,14 @@ class Onboarding {
       const s = this.partnerStatus[type];
       return s !== undefined && done(s);
     };
+    // Onboardings started before overdue events were flagged keep waiting as they did.
+    const flagOverdue = !fallback && patched('flag-overdue-partner-events');
+    let flagged = false;
     const deadline = Date.now() + msOf(this.settings.userStepTimeout);
     while (!reached()) {
       const left = deadline - Date.now();
       if (left <= 0) throw new OnboardingEnded('ABANDONED', abandonReason, true);
-      const wait = fallback ? Math.min(left, msOf(this.settings.partnerWebhookFallbackAfter)) : left;
+      const wait = (fallback || (flagOverdue && !flagged)) ? Math.min(left, msOf(this.settings.partnerWebhookFallbackAfter)) : left;
       if (await condition(reached, wait)) break;
       if (fallback) {
         try {
@@ -471,8 +477,12 @@ class Onboarding {
         } catch (err) {
           if (!failedWith(err, FailureType.PartnerKycNotFound)) throw err;
         }
+      } else if (flagOverdue && !flagged) {
+        flagged = true;
+        this.progress.flag({ step: `partnerEvent:${type}`, type: 'PartnerEventOverdue', message: `no ${type} event from P100 yet` });
       }
     }
+    if (flagged) this.progress.clearAttention();
     return this.partnerStatus[type]!;
   }
 

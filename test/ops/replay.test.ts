@@ -84,9 +84,10 @@ describe('replay-check', () => {
 
   it('passes when the same change is behind patched(): old histories take the old path', async () => {
     const variant = workflowVariant('patched-timer', (s) =>
-      s
-        .replace('  sleep,\n', '  sleep,\n  patched,\n')
-        .replace(AFTER_USER_CREATED, `${AFTER_USER_CREATED}\n      if (patched('pause-after-user-created')) await sleep('1 second');`),
+      `import { patched as patchedInTest } from '@temporalio/workflow';\n${s}`.replace(
+        AFTER_USER_CREATED,
+        `${AFTER_USER_CREATED}\n      if (patchedInTest('pause-after-user-created')) await sleep('1 second');`,
+      ),
     );
     const outcomes = await replayCheck(histories, { dataConverter, workflowsPath: variant });
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
