@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { type ApiContext, DEFAULT_TIMEOUTS, type Timeouts } from './context';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
-import { errorHandler, notFoundHandler } from './problem-details';
+import { errorHandler, notFoundHandler, sendProblem } from './problem-details';
 import { codecRouter } from './routes/codec';
 import { onboardingsRouter } from './routes/onboardings';
 import { opsRouter } from './routes/ops';
@@ -65,6 +65,8 @@ export function createApp(deps: AppDeps): App {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(observe(ctx));
+  // Before the routers, so that a method no route serves is a 405 whatever the path's authentication.
+  app.use(methodNotAllowed(app));
 
   app.use(platformRouter(ctx));
   app.use('/onboardings', onboardingsRouter(ctx));
@@ -102,5 +104,65 @@ function observe(ctx: ApiContext): RequestHandler {
       else ctx.logger.info(entry, 'request');
     });
     next();
+  };
+}
+
+export interface RouteEntry {
+  method: string;
+  /** In OpenAPI form: `/onboardings/{id}`. */
+  path: string;
+}
+
+interface StackLayer {
+  rawPath?: unknown;
+  route?: { path: unknown; methods: Record<string, boolean> };
+  handle?: { stack?: StackLayer[] };
+}
+
+/**
+ * Every route the app serves, read from Express's router stack (mounted routers included): the
+ * OpenAPI test checks each is described, and the 405 answer lists the methods of a path.
+ */
+export function listRoutes(app: Express): RouteEntry[] {
+  const out: RouteEntry[] = [];
+  const walk = (stack: StackLayer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route && typeof layer.route.path === 'string') {
+        const joined = layer.route.path === '/' && prefix ? prefix : prefix + layer.route.path;
+        const path = joined.replace(/:(\w+)/g, '{$1}') || '/';
+        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.push({ method: method.toUpperCase(), path });
+      } else if (layer.handle?.stack && typeof layer.rawPath === 'string') {
+        walk(layer.handle.stack, layer.rawPath === '/' ? prefix : prefix + layer.rawPath);
+      }
+    }
+  };
+  walk(((app as unknown as { router: { stack: StackLayer[] } }).router).stack, '');
+  return out;
+}
+
+/**
+ * A path the app serves, called with a method it does not: 405 problem details with `Allow`
+ * (rather than the 404 of an unknown path).
+ */
+function methodNotAllowed(app: Express): RequestHandler {
+  let routes: Array<{ pattern: RegExp; methods: Set<string> }> | undefined;
+  return (req, res, next) => {
+    routes ??= Object.values(
+      listRoutes(app).reduce<Record<string, { pattern: RegExp; methods: Set<string> }>>((acc, r) => {
+        const entry = (acc[r.path] ??= {
+          pattern: new RegExp(`^${r.path.split(/\{\w+\}/).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}/?$`),
+          methods: new Set<string>(),
+        });
+        entry.methods.add(r.method);
+        if (r.method === 'GET') entry.methods.add('HEAD');
+        return acc;
+      }, {}),
+    );
+    if (req.method === 'OPTIONS') return next(); // Express's automatic answer, and the codec's CORS preflight
+    const allowed = new Set<string>();
+    for (const r of routes) if (r.pattern.test(req.path)) for (const m of r.methods) allowed.add(m);
+    if (allowed.size === 0 || allowed.has(req.method)) return next();
+    res.setHeader('Allow', [...allowed].sort().join(', '));
+    sendProblem(res, { status: 405, slug: 'method-not-allowed', title: 'Method not allowed', detail: `Use ${[...allowed].sort().join(' or ')}` });
   };
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { kycRecordSchema } from '../domain/kyc-record';
 import { FILE_PURPOSES, onboardingInputSchema } from '../domain/onboarding';
+import { listFiltersSchema } from '../ops/onboardings';
 
 export const startOnboardingBodySchema = onboardingInputSchema.pick({
   email: true,
@@ -34,3 +35,18 @@ export const codecPayloadSchema = z.object({
   data: z.string().optional(),
 });
 export const codecBodySchema = z.object({ payloads: z.array(codecPayloadSchema).max(1000) });
+
+// Ops actions (POST /ops/onboardings/{id}/{action} and the batch form).
+const requestedBySchema = z.string().trim().min(1).max(100).regex(/^[\w.@:-]+$/);
+export const opsActionBodySchema = z.object({ requestedBy: requestedBySchema.optional() }).strict();
+export const opsCancelBodySchema = opsActionBodySchema.extend({ reason: z.string().trim().min(1).max(500) }).strict();
+export const opsBatchBodySchema = listFiltersSchema
+  .extend({
+    reason: z.string().trim().min(1).max(500).optional(),
+    requestedBy: requestedBySchema.optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => b.stage !== undefined || b.waitingLongerThan !== undefined || b.needsAttention === true, {
+    message: 'a batch needs at least one filter: stage, waitingLongerThan or needsAttention=true',
+  });

@@ -3,7 +3,9 @@
 // - the onboarding's access token (base64url HMAC of its id), checked in constant time;
 // - onboarding ids derived from an externalRef or an Idempotency-Key (stable, no personal data);
 // - hashes kept in search attributes and the memo (externalRef, request body, Idempotency-Key);
-// - the signature of the short-lived partner-KYC link.
+// - the signature of the short-lived partner-KYC link;
+// - the MAC on the ops list's page tokens (Temporal answers a forged token with an error it retries
+//   until the deadline, so only tokens this API issued, for the same filters, reach it).
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 const SALT = Buffer.from('onboarding-api');
@@ -49,12 +51,14 @@ export class ApiSecrets {
   private readonly idKey: Buffer;
   private readonly hashKey: Buffer;
   private readonly linkKey: Buffer;
+  private readonly pageKey: Buffer;
 
   constructor(payloadEncryptionKeyBase64: string) {
     this.accessKey = derive(payloadEncryptionKeyBase64, 'onboarding-access-token');
     this.idKey = derive(payloadEncryptionKeyBase64, 'onboarding-id');
     this.hashKey = derive(payloadEncryptionKeyBase64, 'onboarding-hashes');
     this.linkKey = derive(payloadEncryptionKeyBase64, 'partner-kyc-link');
+    this.pageKey = derive(payloadEncryptionKeyBase64, 'ops-page-token');
   }
 
   accessTokenFor(onboardingId: string): string {
@@ -89,4 +93,25 @@ export class ApiSecrets {
     const given = Buffer.from(sig, 'utf8');
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
+
+  /** Temporal's page token (base64url) with a MAC bound to the list's filters appended. */
+  signPageToken(token: string, scope: string): string {
+    return token + this.pageTokenMac(token, scope);
+  }
+
+  /** Temporal's page token when `signed` is one this API issued for the same scope, else undefined. */
+  openPageToken(signed: string, scope: string): string | undefined {
+    if (signed.length <= PAGE_TOKEN_MAC_CHARS) return undefined;
+    const token = signed.slice(0, -PAGE_TOKEN_MAC_CHARS);
+    const expected = Buffer.from(this.pageTokenMac(token, scope), 'utf8');
+    const given = Buffer.from(signed.slice(-PAGE_TOKEN_MAC_CHARS), 'utf8');
+    return expected.length === given.length && timingSafeEqual(expected, given) ? token : undefined;
+  }
+
+  private pageTokenMac(token: string, scope: string): string {
+    return hmac(this.pageKey, `${scope}\n${token}`).subarray(0, 16).toString('base64url');
+  }
 }
+
+/** 16 bytes of MAC in base64url. */
+const PAGE_TOKEN_MAC_CHARS = 22;

@@ -33,12 +33,24 @@ export const MAX_BATCH = 500;
 
 // ------------------------------------------------------------------------------------------ filters
 
-/** An ISO 8601 duration (`PT15M`, `P1D`, `PT1H30M`) in milliseconds, or undefined when malformed. */
+/** The longest `waitingLongerThan`: now minus it stays a date Temporal's visibility accepts. */
+export const MAX_DURATION_MS = 100 * 366 * 24 * 3600 * 1000;
+
+/**
+ * An ISO 8601 duration (`PT15M`, `P1D`, `PT1H30M`) in milliseconds, or undefined when malformed
+ * or longer than 100 years. Fractions only on the smallest unit given (the library throws on
+ * others, e.g. `P1.5Y`, which is the caller's mistake, never a 500).
+ */
 export function isoDurationMs(text: string): number | undefined {
   if (!/^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/.test(text)) return undefined;
   if (!ISO_DURATION_PATTERN.test(text)) return undefined;
-  const seconds = toSeconds(parseIsoDuration(text), new Date());
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+  let seconds: number;
+  try {
+    seconds = toSeconds(parseIsoDuration(text), new Date());
+  } catch {
+    return undefined;
+  }
+  return Number.isFinite(seconds) && seconds >= 0 && seconds * 1000 <= MAX_DURATION_MS ? Math.round(seconds * 1000) : undefined;
 }
 
 const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -49,7 +61,7 @@ export const listFiltersSchema = z
     stage: z.enum(STAGES).optional(),
     waitingLongerThan: z
       .string()
-      .refine((s) => isoDurationMs(s) !== undefined, 'an ISO 8601 duration such as PT15M')
+      .refine((s) => isoDurationMs(s) !== undefined, 'an ISO 8601 duration such as PT15M, at most 100 years')
       .optional(),
     needsAttention: z.union([z.boolean(), booleanText]).optional(),
   })

@@ -338,6 +338,57 @@ describe('platform endpoints', () => {
   });
 });
 
+// Regressions from contract fuzzing (schemathesis against test/api/fuzz-server.ts): client input
+// that used to answer 5xx.
+describe('ops list and batch input never answers 5xx', () => {
+  const ops = (method: string, pathname: string, body?: unknown) => call(api.url, method, pathname, { token: OPS_API_KEY, body });
+
+  it('a forged or foreign pageToken is a quick 400, not a 503 after the deadline', async () => {
+    await startOne();
+    await startOne();
+    const first = await eventually(async () => {
+      const res = await ops('GET', '/ops/onboardings?pageSize=1');
+      return res.status === 200 && res.body.nextPageToken ? res : undefined;
+    }, 20_000, 'a first page with a nextPageToken');
+    const token = first.body.nextPageToken as string;
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    // Its own next page works.
+    const second = await ops('GET', `/ops/onboardings?pageSize=1&pageToken=${token}`);
+    expect(second.status).toBe(200);
+    expect(second.body.items[0].onboardingId).not.toBe(first.body.items[0].onboardingId);
+
+    const t0 = Date.now();
+    for (const forged of ['abc', 'A'.repeat(60), `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`]) {
+      const res = await ops('GET', `/ops/onboardings?pageToken=${forged}`);
+      expectProblem(res, 400);
+      expect(res.body.detail).toContain('pageToken');
+    }
+    // A token of another query (other filters) is refused too.
+    expectProblem(await ops('GET', `/ops/onboardings?pageSize=1&needsAttention=false&pageToken=${token}`), 400);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
+  it('durations the library cannot compute, or beyond any date, are 400s', async () => {
+    for (const d of ['P1.5Y', 'P1.5M', 'P99999Y', 'P200000Y']) {
+      const list = await ops('GET', `/ops/onboardings?waitingLongerThan=${d}`);
+      expectProblem(list, 400);
+      expect(list.body.errors).toEqual([expect.objectContaining({ path: 'waitingLongerThan' })]);
+      expectProblem(await ops('POST', '/ops/onboardings/batch/retry', { waitingLongerThan: d, dryRun: true }), 400);
+    }
+    expect((await ops('GET', '/ops/onboardings?waitingLongerThan=PT1.5H')).status).toBe(200);
+    expect((await ops('GET', '/ops/onboardings?waitingLongerThan=P50Y')).status).toBe(200);
+  });
+
+  it('a method a route does not serve is a 405 problem with Allow, before any authentication matters', async () => {
+    const res = await call(api.url, 'PATCH', '/webhooks/partner/user-status');
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    const put = await call(api.url, 'PUT', '/codec/encode', { token: OPS_API_KEY });
+    expect(put.status).toBe(405);
+    expect(put.contentType).toContain('application/problem+json');
+  });
+});
+
 describe('when the worker or Temporal cannot answer', () => {
   it('worker down: GET answers a degraded view from search attributes; an update answers 503 with Retry-After', async () => {
     const noWorker = await listen(

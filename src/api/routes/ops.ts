@@ -28,20 +28,9 @@ import { UUID_PATTERN, opsAccess } from '../auth';
 import { CONSOLE_HTML, CONSOLE_SCRIPT } from '../console/page';
 import { type ApiContext, temporalCall, withDeadline } from '../context';
 import { ProblemError, problems } from '../problem-details';
+import { canonicalJson } from '../secrets';
+import { opsActionBodySchema as actionBodySchema, opsBatchBodySchema as batchBodySchema, opsCancelBodySchema as cancelBodySchema } from '../schemas';
 import { problemForTemporalError } from '../temporal-errors';
-
-const actionBodySchema = z.object({ requestedBy: z.string().trim().min(1).max(100).regex(/^[\w.@:-]+$/).optional() }).strict();
-const cancelBodySchema = actionBodySchema.extend({ reason: z.string().trim().min(1).max(500) }).strict();
-const batchBodySchema = listFiltersSchema
-  .extend({
-    reason: z.string().trim().min(1).max(500).optional(),
-    requestedBy: z.string().trim().min(1).max(100).regex(/^[\w.@:-]+$/).optional(),
-    dryRun: z.boolean().optional(),
-  })
-  .strict()
-  .refine((b) => b.stage !== undefined || b.waitingLongerThan !== undefined || b.needsAttention === true, {
-    message: 'a batch needs at least one filter: stage, waitingLongerThan or needsAttention=true',
-  });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
@@ -92,14 +81,21 @@ export function opsRouter(ctx: ApiContext): Router {
     const { pageSize, pageToken, ...rest } = req.query as Record<string, unknown>;
     const filters = parse(listFiltersSchema, rest, 'query');
     const paging = parse(pagingSchema, { pageSize, pageToken }, 'query');
+    // Page tokens carry a MAC bound to the filters: Temporal answers a token it does not know with
+    // an error its client retries until the deadline (a 503 for the caller's mistake), so a forged
+    // token, or one from another query, is refused here.
+    const scope = canonicalJson(filters);
+    const temporalToken = paging.pageToken === undefined ? undefined : ctx.secrets.openPageToken(paging.pageToken, scope);
+    if (paging.pageToken !== undefined && temporalToken === undefined) {
+      throw new ProblemError(problems.badRequest('The pageToken is not valid for this query', [{ path: 'pageToken', message: 'not a nextPageToken of this query', code: 'invalid_value' }]));
+    }
     try {
       const page = await withDeadline(ctx, timeouts.rpcMs, () =>
-        listOnboardings(ctx.client, filters, { pageSize: paging.pageSize ?? DEFAULT_PAGE_SIZE, pageToken: paging.pageToken }),
+        listOnboardings(ctx.client, filters, { pageSize: paging.pageSize ?? DEFAULT_PAGE_SIZE, pageToken: temporalToken }),
       );
-      res.status(200).json(page);
+      res.status(200).json({ items: page.items, ...(page.nextPageToken ? { nextPageToken: ctx.secrets.signPageToken(page.nextPageToken, scope) } : {}) });
     } catch (err) {
-      // A page token Temporal does not know (forged, or from another query) is the caller's mistake.
-      if (paging.pageToken && grpcInvalidArgument(err)) throw new ProblemError(problems.badRequest('The pageToken is not valid for this query'));
+      if (temporalToken && grpcInvalidArgument(err)) throw new ProblemError(problems.badRequest('The pageToken is not valid for this query'));
       const problem = problemForTemporalError(err);
       if (problem) throw new ProblemError(problem);
       throw err;
