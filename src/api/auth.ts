@@ -53,7 +53,7 @@ export function partnerWebhookAccess(ctx: ApiContext): RequestHandler {
   return (req, _res, next) => {
     const header = req.get('authorization');
     if (header === undefined || !constantTimeEqual(header, ctx.partner.PARTNER_WEBHOOK_TOKEN)) {
-      throw new ProblemError(problems.unauthorized('The webhook token is missing or wrong'));
+      throw new ProblemError(problems.unauthorized('The webhook token is missing or wrong', null));
     }
     next();
   };

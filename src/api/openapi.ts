@@ -40,7 +40,9 @@ const retryAfter = { 'Retry-After': { schema: { type: 'integer', minimum: 1 }, d
 
 const r = {
   badRequest: problem('Malformed input: nothing was done (errors[] lists the paths, never the values)'),
-  unauthorized: problem('No valid credentials: nothing was done'),
+  unauthorized: problem('No valid credentials: nothing was done', {
+    'WWW-Authenticate': { schema: { type: 'string' }, description: 'The challenge: Bearer' },
+  }),
   notFound: problem('No such onboarding, or not the caller’s'),
   conflict: problem('The call does not fit the onboarding’s stage, or the onboarding has ended (failureType, stage)'),
   tooLarge: problem('The body is too large'),
@@ -370,12 +372,12 @@ export function openApiDocument(): Json {
           },
           responses: {
             '200': jsonAnswer('Stored and handed to the onboarding', accepted),
-            '400': r.badRequest,
+            '400': problem('Not multipart/form-data, no file, more than 3, or a malformed purpose: nothing was done'),
             '401': r.unauthorized,
             '404': r.notFound,
-            '409': problem('The onboarding does not wait for files, or it has ended'),
+            '409': problem('The onboarding does not wait for files, or it has ended (the files are not kept)'),
             '413': problem('A file is larger than 5 MB'),
-            '415': problem('Not a JPEG, PNG or PDF file (by its content), or not multipart/form-data'),
+            '415': problem('Not a JPEG, PNG or PDF file (by its content)'),
             '503': r.unavailable,
           },
         },

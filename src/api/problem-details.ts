@@ -17,6 +17,8 @@ export interface Problem {
   extensions?: Record<string, unknown>;
   /** Seconds, sent as the Retry-After header (and a `retryAfterSeconds` member). */
   retryAfterSeconds?: number;
+  /** Further response headers (WWW-Authenticate of a 401). */
+  headers?: Record<string, string>;
 }
 
 /** Thrown anywhere in a route; the error handler turns it into the response. */
@@ -52,11 +54,13 @@ export const problems = {
   }),
   validation: (error: z.ZodError, what = 'body', prefix: (string | number)[] = []): Problem =>
     problems.badRequest(`The request ${what} does not match the expected shape`, issuesOf(error, prefix)),
-  unauthorized: (detail = 'A valid bearer token is required'): Problem => ({
+  /** A 401; `challenge` is the WWW-Authenticate header RFC 9110 asks for (Bearer unless told). */
+  unauthorized: (detail = 'A valid bearer token is required', challenge: string | null = 'Bearer realm="onboarding"'): Problem => ({
     status: 401,
     slug: 'unauthorized',
     title: 'Not authenticated',
     detail,
+    ...(challenge ? { headers: { 'WWW-Authenticate': challenge } } : {}),
   }),
   notFound: (detail = 'No such onboarding'): Problem => ({ status: 404, slug: 'not-found', title: 'Not found', detail }),
   conflict: (detail: string, extensions?: Record<string, unknown>): Problem => ({
@@ -84,6 +88,7 @@ export const problems = {
 
 export function sendProblem(res: Response, p: Problem): void {
   if (res.headersSent) return;
+  for (const [name, value] of Object.entries(p.headers ?? {})) res.setHeader(name, value);
   if (p.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(p.retryAfterSeconds))));
   const body: Record<string, unknown> = {
     type: TYPE_BASE + p.slug,

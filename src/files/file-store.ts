@@ -1,7 +1,7 @@
 // The service's file store for uploaded KYC and proof-of-address files: the bytes stay on disk
 // under FILE_STORE_DIR (a shared volume in production) and only references travel through Temporal.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoredFile } from '../domain/files';
 
@@ -26,6 +26,11 @@ export class FileStore {
       throw new Error(`stored file ${file.fileId} does not match its checksum`);
     }
     return bytes;
+  }
+
+  /** Removes a stored file that no onboarding took (the upload was refused); gone already is fine. */
+  async remove(file: Pick<StoredFile, 'fileId'>): Promise<void> {
+    await rm(this.pathOf(file.fileId), { force: true });
   }
 
   private pathOf(fileId: string): string {

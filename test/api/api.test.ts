@@ -1,6 +1,8 @@
 // The HTTP API end to end against a real Temporal dev server and the real onboarding workflow
 // (provider activities are in-memory stand-ins): status codes, problem details, idempotency,
 // authentication, webhooks, the codec endpoint, and the answers when the worker or Temporal is down.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApplicant, testKycRecord } from '../support/fixtures';
 import {
@@ -239,6 +241,9 @@ describe('an onboarding through the frontend calls', () => {
     pdf.append('purpose', 'KYC');
     pdf.append('files', new Blob([Buffer.from('%PDF-1.7 test')]), 'doc.pdf');
     expectProblem(await call(api.url, 'POST', `${path}/files`, { token, body: pdf }), 409);
+    // … and the refused files do not stay in the file store (bad input changes nothing).
+    const dir = join(h.fileDir, id);
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
   });
 });
 

@@ -183,4 +183,13 @@ describe('/openapi.json', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.contentType).toContain('application/problem+json');
   });
+
+  it('answers a missing credential with 401 problem details and a Bearer challenge', async () => {
+    for (const [method, p] of [['GET', '/ops/onboardings'], ['GET', '/onboardings/6f1c1c1e-0000-4000-8000-000000000000'], ['POST', '/codec/decode']] as const) {
+      const res = await call(api.url, method, p, { body: method === 'POST' ? { payloads: [] } : undefined });
+      expect(res.status, `${method} ${p}`).toBe(401);
+      expect(res.contentType).toContain('application/problem+json');
+      expect(res.headers.get('www-authenticate'), `${method} ${p}`).toMatch(/^Bearer\b/);
+    }
+  });
 });

@@ -343,18 +343,28 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       });
       const id = res.locals.onboardingId as string;
       const digest = typed.map((t) => createHash('sha256').update(t.bytes).digest('hex'));
-      const result = await update(
-        req,
-        res,
-        'submitFiles',
-        submitFiles,
-        async () => {
-          const stored: StoredFile[] = [];
-          for (const t of typed) stored.push(await ctx.fileStore.save(id, t.bytes, t.contentType));
-          return [{ purpose: form.purpose, files: stored }];
-        },
-        { purpose: form.purpose, digest },
-      );
+      const stored: StoredFile[] = [];
+      let result;
+      try {
+        result = await update(
+          req,
+          res,
+          'submitFiles',
+          submitFiles,
+          async () => {
+            for (const t of typed) stored.push(await ctx.fileStore.save(id, t.bytes, t.contentType));
+            return [{ purpose: form.purpose, files: stored }];
+          },
+          { purpose: form.purpose, digest },
+        );
+      } catch (err) {
+        // Refused (wrong stage, ended, invalid): the files are nobody's, so nothing stays changed. On a
+        // 503 the update may still be applied, so they stay.
+        if (err instanceof ProblemError && err.problem.status < 500) {
+          await Promise.all(stored.map((f) => ctx.fileStore.remove(f).catch(() => undefined)));
+        }
+        throw err;
+      }
       res.status(200).json(result);
     },
   );
