@@ -2,10 +2,9 @@
 // journey (codes, redirects, polling caps, timeouts, partner events) with provider stand-ins.
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure, Duration } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kycRecordSchema } from '../domain/kyc-record';
 import type { OnboardingInput, OnboardingView, Stage } from '../domain/onboarding';
 import { FakeProviders } from '../../test/support/fake-providers';
@@ -16,23 +15,25 @@ import * as messages from './messages';
 import { onboardingWorkflow } from './onboarding';
 
 const TASK_QUEUE = 'onboarding-workflow-test';
+const providers = new FakeProviders();
+let workflowBundle: { code: string };
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
-const providers = new FakeProviders();
 
 beforeAll(async () => {
+  workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+});
+
+// One time-skipping server per test: the server keeps time locked while it believes an activity
+// attempt is running, and an attempt cut short by a test's end could otherwise stall later tests.
+beforeEach(async () => {
   env = await createTimeSkippingEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowsPath: WORKFLOWS_PATH,
-    activities: providers.activities(),
-  });
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle, activities: providers.activities() });
   running = worker.run();
 });
 
-afterAll(async () => {
+afterEach(async () => {
   worker?.shutdown();
   await running;
   await env?.teardown();
@@ -50,16 +51,8 @@ async function start(overrides: Partial<OnboardingInput> = {}): Promise<{ handle
   return { handle, input };
 }
 
-/**
- * Ends a test's onboarding once no activity attempt is running: the time-skipping server keeps
- * time locked for an attempt whose workflow was terminated under it, which would stall later tests.
- */
+/** Ends a test's onboarding that has nothing more to show. */
 async function stop(handle: Handle): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const { raw } = await handle.describe();
-    if ((raw.pendingActivities ?? []).every((a) => a.state !== temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED)) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
   await handle.terminate('test done');
 }
 

@@ -42,7 +42,7 @@ const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.Ind
  * Does nothing once a runtime exists (the SDK installs one on first use).
  */
 export function quietTemporalRuntime(): void {
-  const level = (process.env.TEMPORAL_TEST_LOG_LEVEL ?? 'WARN') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  const level = (process.env.TEMPORAL_TEST_LOG_LEVEL ?? 'ERROR') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   try {
     Runtime.install({ logger: new DefaultLogger(level) });
   } catch {
