@@ -19,6 +19,9 @@ import { createDataConverter } from '../../src/temporal/data-converter';
 import { FakeProviders } from '../support/fake-providers';
 import { testSettings } from '../support/fixtures';
 import { createDevServerEnv } from '../support/temporal';
+import { call, type Answer } from '../support/http';
+
+export { call, type Answer };
 
 export const OPS_API_KEY = 'ops-key-for-tests-0123456789';
 export const WEBHOOK_TOKEN = 'partner-webhook-token-for-tests';
@@ -136,38 +139,6 @@ export function unreachableClient(): Client {
   return new Client({ connection, namespace: 'default', dataConverter: createDataConverter(temporalConfig) });
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the tests
-  body: any;
-  contentType: string;
-}
-
-export async function call(
-  base: string,
-  method: string,
-  pathname: string,
-  { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const h: Record<string, string> = { ...headers };
-  if (token) h.authorization = `Bearer ${token}`;
-  let payload: RequestInit['body'];
-  if (body instanceof FormData) payload = body;
-  else if (typeof body === 'string') {
-    payload = body;
-    h['content-type'] ??= 'application/json';
-  } else if (body !== undefined) {
-    payload = JSON.stringify(body);
-    h['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(base + pathname, { method, headers: h, body: payload, redirect: 'manual' });
-  const text = await res.text();
-  const contentType = res.headers.get('content-type') ?? '';
-  let parsed: unknown = text;
-  if (contentType.includes('json') && text) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body: parsed, contentType };
-}
 
 export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -8,40 +8,14 @@ import type { KycRecordInput } from '../../src/domain/kyc-record';
 import type { OnboardingView } from '../../src/domain/onboarding';
 import type { SandboxControl } from '../../src/sandbox/control-client';
 import { testKycRecord } from '../support/fixtures';
+import { call, type Answer } from '../support/http';
+
+export { call, type Answer };
 
 /** Poll GET every STEP_POLL_MS, for at most STEP_TIMEOUT_MS per step: generous for a loaded 2-core machine. */
 export const STEP_POLL_MS = 200;
 export const STEP_TIMEOUT_MS = 60_000;
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the tests
-  body: any;
-  contentType: string;
-}
-
-export async function call(
-  base: string,
-  method: string,
-  pathname: string,
-  { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const h: Record<string, string> = { ...headers };
-  if (token) h.authorization = `Bearer ${token}`;
-  let payload: RequestInit['body'];
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    payload = JSON.stringify(body);
-    h['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(new URL(pathname, base), { method, headers: h, body: payload, redirect: 'manual' });
-  const text = await res.text();
-  const contentType = res.headers.get('content-type') ?? '';
-  let parsed: unknown = text;
-  if (contentType.includes('json') && text) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body: parsed, contentType };
-}
 
 /** A fictitious person whose every personal value is unique, so it can be searched for in raw data. */
 export interface Person {

@@ -6,7 +6,6 @@
 // Order matters: the API's port must be known before the sandbox starts (the sandbox delivers
 // P100's webhooks to it), and the sandbox's URLs before the worker and the API are configured.
 // So the API's HTTP server listens first, with the Express app plugged in once it is built.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +34,7 @@ import { TEST_CERT_DIR } from '../../src/sandbox/testkit';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createOnboardingWorker } from '../../src/worker/worker';
 import { createDevServerEnv } from '../support/temporal';
+import { sandboxServiceEnv } from '../support/service-env';
 
 export const OPS_API_KEY = 'e2e-ops-key-0123456789abcdef';
 export const PARTNER_WEBHOOK_TOKEN = 'e2e-partner-webhook-token-0123456789';
@@ -133,26 +133,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const fileStoreDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-files-'));
     cleanups.push(() => rmSync(fileStoreDir, { recursive: true, force: true }));
     const env: Record<string, string> = {
-      TEMPORAL_NAMESPACE: 'default',
-      TASK_QUEUE: 'e2e-onboarding',
-      PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      TENNPAY_BASE_URL: sandbox.tennpayBaseUrl,
-      TENNPAY_AUTH_URL: sandbox.authUrl,
-      TENNPAY_CLIENT_ID,
-      TENNPAY_MERCHANT_ID: '1001',
-      TENNPAY_CLIENT_CERT: sandbox.certs.clientCertPath,
-      TENNPAY_CLIENT_KEY: sandbox.certs.clientKeyPath,
-      TENNPAY_CA_CERT: sandbox.certs.caCertPath,
-      PARTNER_BASE_URL: sandbox.partnerBaseUrl,
-      PARTNER_API_KEY,
-      PARTNER_WEBHOOK_TOKEN,
-      PARTNER_KYC_METHOD: 'B',
-      PARTNER_DEFAULT_RISK_LEVEL: 'LOW',
-      TRUSTED_URL_HOSTS: '127.0.0.1,localhost',
-      FILE_STORE_DIR: fileStoreDir,
-      OPS_API_KEY,
+      ...sandboxServiceEnv({
+        sandbox,
+        apiUrl,
+        taskQueue: 'e2e-onboarding',
+        fileStoreDir,
+        secrets: { OPS_API_KEY, PARTNER_API_KEY, PARTNER_WEBHOOK_TOKEN, TENNPAY_CLIENT_ID },
+      }),
       PORT: '0',
-      PUBLIC_BASE_URL: apiUrl,
       START_RATE_LIMIT_PER_MINUTE: '1000',
       // Fast but realistic timings: a Success redirect polls every 500 ms for up to a minute.
       IDENTIFICATION_POLL_INTERVAL: '500ms',

@@ -8,7 +8,6 @@
 // Ports: free ones picked at start (findFreePort) and kept across restarts: the sandbox delivers
 // P100's webhooks to the API's port, and the worker and the API reconnect to Temporal's.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { startTsService, type Service } from '../../src/local/processes';
 import { SandboxControl } from '../../src/sandbox/control-client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
 import { createDataConverter } from '../../src/temporal/data-converter';
+import { sandboxServiceEnv } from '../support/service-env';
 
 export const OPS_API_KEY = 'faults-ops-key-0123456789abcdef';
 export const PARTNER_WEBHOOK_TOKEN = 'faults-partner-webhook-token-0123456789';
@@ -175,27 +175,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       NODE_ENV: 'test',
       LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'warn',
       TEMPORAL_ADDRESS: temporalAddress,
-      TEMPORAL_NAMESPACE: 'default',
-      TASK_QUEUE: 'faults-onboarding',
-      PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      TENNPAY_BASE_URL: sandbox.tennpayBaseUrl,
-      TENNPAY_AUTH_URL: sandbox.authUrl,
-      TENNPAY_CLIENT_ID,
-      TENNPAY_MERCHANT_ID: '1001',
-      TENNPAY_CLIENT_CERT: sandbox.certs.clientCertPath,
-      TENNPAY_CLIENT_KEY: sandbox.certs.clientKeyPath,
-      TENNPAY_CA_CERT: sandbox.certs.caCertPath,
-      PARTNER_BASE_URL: sandbox.partnerBaseUrl,
-      PARTNER_API_KEY,
-      PARTNER_WEBHOOK_TOKEN,
-      PARTNER_KYC_METHOD: 'B',
-      PARTNER_DEFAULT_RISK_LEVEL: 'LOW',
-      TRUSTED_URL_HOSTS: '127.0.0.1,localhost',
-      FILE_STORE_DIR: fileStoreDir,
-      OPS_API_KEY,
+      ...sandboxServiceEnv({
+        sandbox,
+        apiUrl,
+        taskQueue: 'faults-onboarding',
+        fileStoreDir,
+        secrets: { OPS_API_KEY, PARTNER_API_KEY, PARTNER_WEBHOOK_TOKEN, TENNPAY_CLIENT_ID },
+      }),
       PORT: String(apiPort),
-      PUBLIC_BASE_URL: apiUrl,
-      FRONTEND_URL: apiUrl,
       START_RATE_LIMIT_PER_MINUTE: '10000',
       WORKFLOW_BUNDLE_PATH: bundlePath,
       ...FAST_SETTINGS,
