@@ -421,6 +421,25 @@ describe('the P100 partner stage', () => {
     expect(await handle.result()).toMatchObject({ stage: 'FAILED', reason: 'PartnerKycAttemptsExhausted' });
   });
 
+  it('asks for the KYC files again when P100 answers P427 missing files (method A)', async () => {
+    const { handle, input } = await start({ ...withProfile(), settings: testSettings({ partnerKycMethod: 'A' }) });
+    await toSignature(handle, input);
+    providers.setStatus(input.email, 'DOCUMENT_SIGN_SUCCESS');
+    await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: {} });
+    const files = [{ fileId: `${input.onboardingId}/00000000-0000-4000-8000-000000000001`, contentType: 'image/png' as const, size: 10, sha256: 'a'.repeat(64) }];
+    expect((await reachAction(handle, 'UPLOAD_FILES')).nextAction).toEqual({ type: 'UPLOAD_FILES', purpose: 'KYC' });
+    providers.failNext('addUserVerification', 'PartnerKycFilesMissing');
+    const uploads = providers.calls['uploadKycFiles'] ?? 0;
+    await handle.executeUpdate(messages.submitFiles, { args: [{ purpose: 'KYC', files }] });
+    await eventually(async () => expect((await view(handle)).timeline.map((t) => t.step)).toContain('partnerKycFilesUploaded#1'));
+    expect((await reachAction(handle, 'UPLOAD_FILES')).stage).toBe('AWAITING_FILES');
+    await handle.executeUpdate(messages.submitFiles, { args: [{ purpose: 'KYC', files }] });
+    await reach(handle, 'VERIFYING_PARTNER_ACCOUNT');
+    expect(providers.calls['uploadKycFiles']).toBe(uploads + 2);
+    await partnerEvent(handle, input, 'user-status', 'ACTIVE');
+    expect(await handle.result()).toMatchObject({ stage: 'COMPLETED' });
+  });
+
   it('fails with a reason back office can act on when the document number is used by another user', async () => {
     const { handle, input } = await start(withProfile());
     await toPartnerKyc(handle, input);
