@@ -31,6 +31,29 @@ export function createPool(origin: string, tls?: TlsOptions, connections = 16): 
 }
 
 /**
+ * Where one provider is reached: its pool (or an injected dispatcher, for tests), the path prefix
+ * of its base URL and the default request timeout. Each provider client holds one.
+ */
+export class ProviderEndpoint {
+  readonly pool: Dispatcher;
+  readonly basePath: string;
+  readonly timeoutMs: number;
+  private readonly ownsPool: boolean;
+
+  constructor(options: { baseUrl: string; tls?: TlsOptions; timeoutMs?: number; dispatcher?: Dispatcher }) {
+    const { origin, basePath } = splitBaseUrl(options.baseUrl);
+    this.basePath = basePath;
+    this.ownsPool = !options.dispatcher;
+    this.pool = options.dispatcher ?? createPool(origin, options.tls);
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.close();
+  }
+}
+
+/**
  * Records a provider call's latency and outcome on the worker's metric meter (exported with the
  * Temporal worker's own metrics on its Prometheus endpoint); a no-op outside an activity.
  */

@@ -39,6 +39,8 @@ export function sendPartnerError(res: Response, code: string, message?: string):
 const ALLOWED_TYPES = ['image/jpeg', 'image/png', 'application/pdf'];
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
+// The sandbox stands for P100, so it keeps its own copy of P100's vocabulary rather than the
+// service's (src/domain): a mistake in the service's lists must show up as a P100 refusal.
 const DOCUMENT_TYPES = ['ID_CARD', 'PASSPORT', 'RESIDENCE_PERMIT', 'DRIVER_LICENSE'] as const;
 const INCOME_SOURCES = ['BUSINESS_ACTIVITY', 'SALARY', 'OTHER', 'MAINTAINED_BY_FAMILY', 'INVESTMENTS', 'SOCIAL_BENEFITS', 'TENANCY'] as const;
 const OPEN_ACCOUNT_REASONS = [

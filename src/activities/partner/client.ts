@@ -4,7 +4,7 @@
 import { FormData, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { PartnerConfig } from '../../config';
-import { createPool, send, splitBaseUrl, type RawOutcome, type TlsOptions } from '../http';
+import { ProviderEndpoint, send, type RawOutcome, type TlsOptions } from '../http';
 import {
   checkRequest,
   classifyPartnerResponse,
@@ -57,17 +57,10 @@ export interface VerificationPage {
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'application/pdf': 'pdf' };
 
 export class PartnerClient {
-  private readonly pool: Dispatcher;
-  private readonly ownsPool: boolean;
-  private readonly basePath: string;
-  private readonly timeoutMs: number;
+  private readonly endpoint: ProviderEndpoint;
 
   constructor(private readonly options: PartnerClientOptions) {
-    const { origin, basePath } = splitBaseUrl(options.baseUrl);
-    this.basePath = basePath;
-    this.ownsPool = !options.dispatcher;
-    this.pool = options.dispatcher ?? createPool(origin, options.tls);
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.endpoint = new ProviderEndpoint(options);
   }
 
   static fromConfig(config: PartnerConfig, tls?: TlsOptions): PartnerClient {
@@ -75,7 +68,7 @@ export class PartnerClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsPool) await this.pool.close();
+    await this.endpoint.close();
   }
 
   // -- calls ------------------------------------------------------------------------------------
@@ -110,7 +103,7 @@ export class PartnerClient {
       `/v1/kyc/verification/${this.seg(externalUserId)}/${this.seg(verificationId)}`,
       { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' },
       undefined,
-      this.timeoutMs,
+      this.endpoint.timeoutMs,
       signal,
     );
     const loc = outcome.headers.location;
@@ -176,7 +169,7 @@ export class PartnerClient {
       const name = f.filename ?? `file-${i + 1}.${EXTENSIONS[f.contentType] ?? 'bin'}`;
       form.append('files', new Blob([new Uint8Array(f.bytes)], { type: f.contentType }), name);
     });
-    const outcome = await this.send(operation, 'POST', path, { accept: 'application/json' }, form, this.timeoutMs * 2);
+    const outcome = await this.send(operation, 'POST', path, { accept: 'application/json' }, form, this.endpoint.timeoutMs * 2);
     return { status: outcome.status, body: this.check(operation, outcome, schema) };
   }
 
@@ -197,14 +190,14 @@ export class PartnerClient {
     path: string,
     headers: Record<string, string>,
     body: string | FormData | undefined,
-    timeoutMs = this.timeoutMs,
+    timeoutMs = this.endpoint.timeoutMs,
     signal?: AbortSignal,
   ): Promise<RawOutcome> {
-    return send(this.pool, {
+    return send(this.endpoint.pool, {
       provider: 'partner',
       operation,
       method,
-      path: `${this.basePath}${path}`,
+      path: `${this.endpoint.basePath}${path}`,
       headers: { ...headers, 'x-api-key': this.options.apiKey },
       ...(body !== undefined ? { body } : {}),
       timeoutMs,

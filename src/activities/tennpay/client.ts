@@ -4,7 +4,7 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { TennpayConfig } from '../../config';
-import { createPool, send, splitBaseUrl, type RawOutcome, type TlsOptions } from '../http';
+import { ProviderEndpoint, send, type RawOutcome, type TlsOptions } from '../http';
 import { FailureType } from '../../domain/failures';
 import { checkRequest, classifyTennpayResponse, malformedResponse, providerFailure, type TennpayOperation } from '../provider-errors';
 import {
@@ -50,17 +50,10 @@ export interface TennpayClientOptions {
 export type LookupKind = 'source-of-funds' | 'account-purpose' | 'main-activity' | 'financing-method';
 
 export class TennpayClient {
-  private readonly pool: Dispatcher;
-  private readonly ownsPool: boolean;
-  private readonly basePath: string;
-  private readonly timeoutMs: number;
+  private readonly endpoint: ProviderEndpoint;
 
   constructor(private readonly options: TennpayClientOptions) {
-    const { origin, basePath } = splitBaseUrl(options.baseUrl);
-    this.basePath = basePath;
-    this.ownsPool = !options.dispatcher;
-    this.pool = options.dispatcher ?? createPool(origin, options.tls);
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.endpoint = new ProviderEndpoint(options);
   }
 
   /** Builds the client and its token manager from configuration, reading the PEM files once. */
@@ -79,7 +72,7 @@ export class TennpayClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsPool) await this.pool.close();
+    await this.endpoint.close();
     const tokens = this.options.tokens as Partial<{ close(): Promise<void> }>;
     if (typeof tokens.close === 'function') await tokens.close();
   }
@@ -225,14 +218,14 @@ export class TennpayClient {
     const token = await this.options.tokens.getToken();
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const outcome = await send(this.pool, {
+    const outcome = await send(this.endpoint.pool, {
       provider: 'tennpay',
       operation,
       method,
-      path: `${this.basePath}${path}`,
+      path: `${this.endpoint.basePath}${path}`,
       headers,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      timeoutMs: this.timeoutMs,
+      timeoutMs: this.endpoint.timeoutMs,
     });
     return { ...outcome, token };
   }
