@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     devServer && `  Temporal          ${devServer.address}  (namespace ${namespace})`,
     devServer?.uiUrl && `  Temporal UI       http://localhost:${ports.TEMPORAL_UI_PORT}`,
     `  Data              ${rel(layout.dataDir)}  (kept across restarts; delete it to start afresh)`,
-    `  Ops key           export OPS_API_KEY=$(grep ^OPS_API_KEY= ${rel(secretsFile)} | cut -d= -f2)   (starts "${secrets.OPS_API_KEY.slice(0, 8)}…")`,
+    `  Ops key           export OPS_API_KEY=$(grep ^OPS_API_KEY= ${rel(secretsFile)} | cut -d= -f2)`,
     'Press Ctrl-C to stop everything.',
   ];
   for (const line of lines) if (line) say(line);
