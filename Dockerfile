@@ -13,6 +13,8 @@ RUN npm run build:workflow-bundle
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# The worker runs exactly the workflow code built into this image.
+ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 WORKDIR /app
 COPY --from=build --chown=node:node /app ./
 # The file store's mount point, owned by the unprivileged user so a fresh named volume is too.

@@ -1,13 +1,12 @@
 // `npm run worker`: the onboarding worker process, configured only by the environment.
 // More workers on the same task queue are how the service scales past one machine.
-import { NativeConnection, Runtime } from '@temporalio/worker';
-import { existsSync } from 'node:fs';
+import { NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities, createActivityDependencies } from '../activities';
 import { loadWorkerConfig } from '../config';
 import { createLogger } from '../observability/logger';
 import { temporalLoggerOf } from '../observability/temporal-logger';
-import { DEFAULT_BUNDLE_PATH } from './build-workflow-bundle';
-import { createOnboardingWorker } from './worker';
+import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter';
+import { WORKFLOWS_PATH, createOnboardingWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
@@ -21,12 +20,17 @@ async function main(): Promise<void> {
     ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
   });
   const connection = await NativeConnection.connect({ address: config.temporal.TEMPORAL_ADDRESS });
-  const bundlePath = process.env.WORKFLOW_BUNDLE_PATH ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
+  // A deploy runs the bundle built into its image (WORKFLOW_BUNDLE_PATH); without one, the current
+  // sources are bundled now, so a development worker never runs a stale bundle.
+  const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+  const workflowBundle = bundlePath
+    ? { codePath: bundlePath }
+    : await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: temporalLoggerOf(logger.child({}, { level: 'warn' })) });
   const worker = await createOnboardingWorker({
     temporal: config.temporal,
     connection,
     activities: createActivities(createActivityDependencies(config, config.fileStoreDir)),
-    ...(bundlePath ? { workflowBundlePath: bundlePath } : {}),
+    workflowBundle,
   });
   // The worker installs its own SIGINT/SIGTERM handlers: it stops polling, lets running tasks
   // finish within the grace time and hands the rest back to the server.
