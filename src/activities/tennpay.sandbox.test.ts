@@ -36,6 +36,17 @@ async function verifiedUser() {
   return { ...u, userId };
 }
 
+/** A verified user who went through both Borica phases: 10nPay reports DOCUMENT_SIGN_SUCCESS. */
+async function signedUser() {
+  const u = await verifiedUser();
+  const { url } = await h.activities.initiateIdentification({ userId: u.userId, restart: false });
+  await h.control.pressBorica(url, 'success');
+  const a = await pollUntil(() => h.activities.awaitIdentificationStatus({ userId: u.userId, userType: 0, target: 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED' }));
+  await h.control.pressBorica(a.value.url!, 'success');
+  await pollUntil(() => h.activities.awaitIdentificationStatus({ userId: u.userId, userType: 0, target: 'DOCUMENT_SIGN_SUCCESS' }));
+  return u;
+}
+
 describe('token over mutual TLS', () => {
   it('sends the thumbprint of the configured certificate and gets a token; concurrent callers share one request', async () => {
     const config = loadTennpayConfig(h.env);
@@ -167,12 +178,7 @@ describe('the onboarding calls', () => {
   });
 
   it('finalize that applied its effect but answered 400 is retried to success', async () => {
-    const u = await verifiedUser();
-    const { url } = await h.activities.initiateIdentification({ userId: u.userId, restart: false });
-    await h.control.pressBorica(url, 'success');
-    const a = await pollUntil(() => h.activities.awaitIdentificationStatus({ userId: u.userId, userType: 0, target: 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED' }));
-    await h.control.pressBorica(a.value.url!, 'success');
-    await pollUntil(() => h.activities.awaitIdentificationStatus({ userId: u.userId, userType: 0, target: 'DOCUMENT_SIGN_SUCCESS' }));
+    const u = await signedUser();
     await h.control.setSwitch({ name: 'finalizeRejectAfterSuccess', userId: u.userId, times: 1 });
     await expectFailure(h.activities.finalizeIdentification({ userId: u.userId, bTrustAppCallBackId: null }), FailureType.IdentificationNotCompleted, false);
     const ok = await h.activities.finalizeIdentification({ userId: u.userId, bTrustAppCallBackId: null });
@@ -181,12 +187,7 @@ describe('the onboarding calls', () => {
   });
 
   it('Phase A counts DOCUMENT_SIGN_SUCCESS as reached; a Borica fail is a non-retryable IdentificationFailed', async () => {
-    const u = await verifiedUser();
-    const { url } = await h.activities.initiateIdentification({ userId: u.userId, restart: false });
-    await h.control.pressBorica(url, 'success');
-    const a = await pollUntil(() => h.activities.awaitIdentificationStatus({ userId: u.userId, userType: 0, target: 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED' }));
-    await h.control.pressBorica(a.value.url!, 'success');
-    await pollUntil(() => h.activities.awaitIdentificationStatus({ userId: u.userId, userType: 0, target: 'DOCUMENT_SIGN_SUCCESS' }));
+    const u = await signedUser();
     const late = await h.activities.awaitIdentificationStatus({ userId: u.userId, userType: 0, target: 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED' });
     expect(late.status).toBe('DOCUMENT_SIGN_SUCCESS');
 

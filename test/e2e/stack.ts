@@ -34,7 +34,7 @@ import { TEST_CERT_DIR } from '../../src/sandbox/testkit';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createOnboardingWorker } from '../../src/worker/worker';
 import { createDevServerEnv } from '../support/temporal';
-import { sandboxServiceEnv } from '../support/service-env';
+import { sandboxOptionsFor, sandboxServiceEnv } from '../support/service-env';
 
 export const OPS_API_KEY = 'e2e-ops-key-0123456789abcdef';
 export const PARTNER_WEBHOOK_TOKEN = 'e2e-partner-webhook-token-0123456789';
@@ -114,17 +114,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // 3. The sandbox, delivering webhooks to the API with the API's token.
     const sandbox = await startSandbox({
       certDir: TEST_CERT_DIR,
-      statusDelayMs: 300,
-      partnerAsyncDelayMs: 100,
+      ...sandboxOptionsFor(apiUrl, { OPS_API_KEY, PARTNER_API_KEY, PARTNER_WEBHOOK_TOKEN, TENNPAY_CLIENT_ID }),
       webhookRetryDelaysMs: [200, 400, 800, 1600],
-      smsResendCooldownMs: 1000,
-      // The frontend relays redirects itself; these only need to be somewhere.
-      boricaSuccessUrl: 'https://frontend.example/borica/success',
-      boricaFailUrl: 'https://frontend.example/borica/fail',
-      partnerWebhookBaseUrl: `${apiUrl}/webhooks/partner`,
-      partnerWebhookToken: PARTNER_WEBHOOK_TOKEN,
-      partnerApiKey: PARTNER_API_KEY,
-      tennpayClientId: TENNPAY_CLIENT_ID,
       ...options.sandbox,
     });
     cleanups.push(() => sandbox.close());

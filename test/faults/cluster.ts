@@ -19,7 +19,7 @@ import { startTsService, type Service } from '../../src/local/processes';
 import { SandboxControl } from '../../src/sandbox/control-client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
 import { createDataConverter } from '../../src/temporal/data-converter';
-import { sandboxServiceEnv } from '../support/service-env';
+import { sandboxOptionsFor, sandboxServiceEnv } from '../support/service-env';
 
 export const OPS_API_KEY = 'faults-ops-key-0123456789abcdef';
 export const PARTNER_WEBHOOK_TOKEN = 'faults-partner-webhook-token-0123456789';
@@ -154,17 +154,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
     sandbox = await startSandbox({
       certDir: path.join(dataDir, 'certs'),
-      statusDelayMs: 300,
-      partnerAsyncDelayMs: 100,
+      ...sandboxOptionsFor(apiUrl, { OPS_API_KEY, PARTNER_API_KEY, PARTNER_WEBHOOK_TOKEN, TENNPAY_CLIENT_ID }),
       // P100 delivers a webhook 5 times; spread over ~30 s so a Temporal restart is covered.
       webhookRetryDelaysMs: [1000, 2000, 4000, 8000, 16000],
-      smsResendCooldownMs: 1000,
-      boricaSuccessUrl: 'https://frontend.example/borica/success',
-      boricaFailUrl: 'https://frontend.example/borica/fail',
-      partnerWebhookBaseUrl: `${apiUrl}/webhooks/partner`,
-      partnerWebhookToken: PARTNER_WEBHOOK_TOKEN,
-      partnerApiKey: PARTNER_API_KEY,
-      tennpayClientId: TENNPAY_CLIENT_ID,
       ...options.sandbox,
     });
 

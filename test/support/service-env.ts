@@ -1,7 +1,7 @@
 // The environment the service's processes get when they run against the provider sandbox in tests:
 // the contract's variable names, pointed at the sandbox, with a fresh payload key per run.
 import { randomBytes } from 'node:crypto';
-import type { Sandbox } from '../../src/sandbox';
+import type { Sandbox, SandboxOptions } from '../../src/sandbox';
 
 export interface SandboxServiceEnvOptions {
   sandbox: Pick<Sandbox, 'tennpayBaseUrl' | 'authUrl' | 'partnerBaseUrl' | 'certs'>;
@@ -33,5 +33,24 @@ export function sandboxServiceEnv({ sandbox, apiUrl, taskQueue, fileStoreDir, se
     OPS_API_KEY: secrets.OPS_API_KEY,
     PUBLIC_BASE_URL: apiUrl,
     FRONTEND_URL: apiUrl,
+  };
+}
+
+/**
+ * The sandbox's options for a test stack: quick Borica steps and P100 reactions, webhooks to the
+ * API under test, the same secrets as the service. The frontend relays redirects itself, so the
+ * Borica landing URLs only need to be somewhere.
+ */
+export function sandboxOptionsFor(apiUrl: string, secrets: SandboxServiceEnvOptions['secrets']): SandboxOptions {
+  return {
+    statusDelayMs: 300,
+    partnerAsyncDelayMs: 100,
+    smsResendCooldownMs: 1000,
+    boricaSuccessUrl: 'https://frontend.example/borica/success',
+    boricaFailUrl: 'https://frontend.example/borica/fail',
+    partnerWebhookBaseUrl: `${apiUrl}/webhooks/partner`,
+    partnerWebhookToken: secrets.PARTNER_WEBHOOK_TOKEN,
+    partnerApiKey: secrets.PARTNER_API_KEY,
+    tennpayClientId: secrets.TENNPAY_CLIENT_ID,
   };
 }
