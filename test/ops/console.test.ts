@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../../src/local/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, OPS_API_KEY, type RunningApi, createHarness, listen } from '../api/harness';
 import { FakeProviders } from '../support/fake-providers';
@@ -25,8 +26,8 @@ beforeAll(async () => {
   stops.push(await startWorker(h.env, 'console', providers));
   api = await listen(h.deps());
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: chromiumPath(),
+    args: CHROMIUM_ARGS,
   });
 });
 
