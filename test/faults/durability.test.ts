@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from './cluster';
 import { call } from '../e2e/journey';
-import { type Expected, FaultJourney, Observations, type Outcome, type Report, check, drive, problemsOf, summary } from './client';
+import { type Expected, FaultJourney, Observations, type Outcome, type Report, check, drive, extraAttemptsFrom, problemsOf, summary } from './client';
 
 let cluster: Cluster;
 const reports: Record<string, string> = {};
@@ -55,7 +55,7 @@ async function afterStart(j: FaultJourney): Promise<void> {
 }
 
 async function finish(name: string, outcomes: Outcome[], obs: Observations): Promise<Report> {
-  const report = await check(cluster.control, outcomes, obs);
+  const report = await check(cluster.control, outcomes, obs, extraAttemptsFrom(() => cluster.client()));
   reports[name] = `${outcomes.length} onboardings: ${summary(report)}; client retries ${JSON.stringify(obs.retried)}`;
   const problems = problemsOf(report);
   if (problems.length) process.stderr.write(`[durability] ${name} problems:\n${problems.join('\n')}\n--- cluster log tail ---\n${cluster.tail(80)}\n`);

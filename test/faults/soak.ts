@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import type { SandboxControl } from '../../src/sandbox/control-client';
 import { startCluster, type Cluster } from './cluster';
-import { type Expected, FaultJourney, Observations, type Outcome, check, drive, problemsOf, summary } from './client';
+import { type Expected, FaultJourney, Observations, type Outcome, check, drive, extraAttemptsFrom, problemsOf, summary } from './client';
 
 const { values } = parseArgs({
   options: {
@@ -154,7 +154,7 @@ async function main(): Promise<number> {
       // drive() returns once each client gives up (its step timeout); take what is known now.
       final = await Promise.race([all, sleep(100_000).then(() => [] as Outcome[])]);
     }
-    const report = await check(cluster.control, final, obs);
+    const report = await check(cluster.control, final, obs, extraAttemptsFrom(() => cluster.client()));
     const stuckUnfinished = N - final.length;
     const problems = problemsOf(report);
     const lines = [
