@@ -85,8 +85,7 @@ function toOnboarding(r: OnboardingRow): RecordedOnboarding {
 
 /** The event's own fields, without the `type` (a column of its own). */
 function payloadOf(event: RecordEvent): Record<string, unknown> {
-  const { type: _type, ...rest } = event;
-  return rest;
+  return Object.fromEntries(Object.entries(event).filter(([k]) => k !== 'type'));
 }
 
 export class OnboardingRecord {
