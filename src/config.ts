@@ -80,7 +80,18 @@ const apiSchema = z.object({
   CODEC_CORS_ORIGINS: csv,
 });
 
+/** The onboarding record (PostgreSQL); without DATABASE_URL the service runs without one. */
+const recordSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  RECORD_PERSONAL_DATA_RETENTION: duration.default('90d'),
+});
+
 export type TemporalConfig = z.infer<typeof temporalSchema>;
+export type RecordConfig = z.infer<typeof recordSchema>;
 export type TennpayConfig = z.infer<typeof tennpaySchema>;
 export type PartnerConfig = z.infer<typeof partnerSchema>;
 export type OnboardingSettingsEnv = z.infer<typeof onboardingSettingsSchema>;
@@ -105,6 +116,7 @@ export const loadPartnerConfig = (env = process.env): PartnerConfig => parse(par
 export const loadOnboardingSettingsEnv = (env = process.env): OnboardingSettingsEnv =>
   parse(onboardingSettingsSchema, env);
 export const loadApiConfig = (env = process.env): ApiConfig => parse(apiSchema, env);
+export const loadRecordConfig = (env = process.env): RecordConfig => parse(recordSchema, env);
 
 /** Everything the worker needs. */
 export function loadWorkerConfig(env = process.env) {
