@@ -12,12 +12,14 @@ import { EncryptionCodec } from '../temporal/encryption-codec';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { type ApiContext, DEFAULT_TIMEOUTS, type Timeouts } from './context';
+import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-details';
 import { codecRouter } from './routes/codec';
 import { onboardingsRouter } from './routes/onboardings';
 import { opsRouter } from './routes/ops';
 import { platformRouter } from './routes/platform';
+import { referenceRouter } from './routes/reference';
 import { webhooksRouter } from './routes/webhooks';
 import { ApiSecrets } from './secrets';
 
@@ -32,6 +34,8 @@ export interface AppDeps {
   fileStore: FileStore;
   /** Fetches P100's verification page (createPartnerKycPageFetcher). */
   partnerKycPage: PartnerKycPageFetcher;
+  /** 10nPay's lookup lists (main.ts: read through the 10nPay client); without it no list is served or checked. */
+  kycOptions?: KycOptionsCache;
   logger?: Logger;
   metrics?: Metrics;
   timeouts?: Partial<Timeouts>;
@@ -52,6 +56,7 @@ export function createApp(deps: AppDeps): App {
     settings: deps.settings,
     fileStore: deps.fileStore,
     partnerKycPage: deps.partnerKycPage,
+    ...(deps.kycOptions ? { kycOptions: deps.kycOptions } : {}),
     codec: deps.codec ?? new EncryptionCodec(deps.temporal.PAYLOAD_ENCRYPTION_KEY, deps.temporal.PAYLOAD_ENCRYPTION_OLD_KEYS),
     secrets: new ApiSecrets(deps.temporal.PAYLOAD_ENCRYPTION_KEY),
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
@@ -73,6 +78,7 @@ export function createApp(deps: AppDeps): App {
   app.use('/webhooks', webhooksRouter(ctx));
   app.use('/codec', codecRouter(ctx));
   app.use('/ops', opsRouter(ctx));
+  app.use('/reference', referenceRouter(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => ctx.logger.error({ err }, 'unhandled error')));

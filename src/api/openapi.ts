@@ -568,6 +568,33 @@ export function openApiDocument(): Json {
           },
         ]),
       ),
+      '/reference/kyc-options': {
+        get: {
+          operationId: 'kycOptions',
+          summary: 'The values a KYC form may offer: 10nPay’s four lookup lists (cached) and P100’s enumerations',
+          description:
+            'The codes of POST /onboardings/{id}/kyc-data (finances.sourceOfFundId, accountPurposeCode, mainActivityCode, financingMethodCode) must be `value`s of these lists, as strings (digits or words, as 10nPay gives them); any other value is a 400 naming the field.',
+          tags: ['frontend'],
+          security: none,
+          responses: {
+            '200': jsonAnswer(
+              'The lists (the last good ones while 10nPay cannot be reached)',
+              {
+                type: 'object',
+                properties: Object.fromEntries(
+                  ['sourceOfFunds', 'accountPurposes', 'mainActivities', 'financingMethods', 'incomeSources', 'openAccountReasons', 'documentTypes', 'occupations'].map((k) => [
+                    k,
+                    { type: 'array', items: { type: 'object', properties: { value: { type: 'string' }, label: { type: 'string' } }, required: ['value', 'label'] } },
+                  ]),
+                ),
+                required: ['sourceOfFunds', 'accountPurposes', 'mainActivities', 'financingMethods', 'incomeSources', 'openAccountReasons', 'documentTypes', 'occupations'],
+              },
+              { 'Cache-Control': { schema: { type: 'string' }, description: 'public, max-age up to 300 s' } },
+            ),
+            '503': problem('10nPay’s lists have never been read and 10nPay cannot be reached', retryAfter),
+          },
+        },
+      },
       '/healthz': {
         get: {
           operationId: 'healthz',

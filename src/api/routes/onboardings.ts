@@ -49,6 +49,7 @@ import {
   startOnboardingBodySchema,
 } from '../schemas';
 import { canonicalJson } from '../secrets';
+import { checkKycCodes } from './reference';
 import { isNotFound, problemForTemporalError } from '../temporal-errors';
 
 /** The workflow's type, by name (the API does not import workflow code). */
@@ -99,6 +100,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
 
   router.post('/', startLimiter, json, async (req, res) => {
     const body = parse(startOnboardingBodySchema, req.body);
+    if (body.profile) await checkKycCodes(ctx, body.profile, ['profile']);
     const key = idempotencyKeyOf(req);
     const onboardingId = body.externalRef
       ? secrets.onboardingIdForExternalRef(body.externalRef)
@@ -290,6 +292,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
   });
   router.post('/:id/kyc-data', access, json, async (req, res) => {
     const body = parse(kycDataBodySchema, req.body);
+    await checkKycCodes(ctx, body);
     await update(req, res, 'submitKycData', submitKycData, () => [body] as [typeof body], body);
     res.status(200).json({ accepted: true });
   });
