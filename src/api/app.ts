@@ -12,6 +12,7 @@ import { EncryptionCodec } from '../temporal/encryption-codec';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { type ApiContext, DEFAULT_TIMEOUTS, type Timeouts } from './context';
+import { FRONTEND_PREFIX, frontendHandler } from './frontend';
 import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-details';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): App {
   app.use('/codec', codecRouter(ctx));
   app.use('/ops', opsRouter(ctx));
   app.use('/reference', referenceRouter(ctx));
+  app.use(FRONTEND_PREFIX, frontendHandler());
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => ctx.logger.error({ err }, 'unhandled error')));
