@@ -13,6 +13,8 @@ import { EncryptionCodec } from '../temporal/encryption-codec';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { type ApiContext, DEFAULT_TIMEOUTS, type Timeouts } from './context';
+import { FRONTEND_PREFIX, frontendHandler } from './frontend';
+import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-details';
 import { mountRoutes } from './mount-routes';
@@ -20,6 +22,7 @@ import { codecHandlers } from './routes/codec';
 import { onboardingsHandlers } from './routes/onboardings';
 import { opsHandlers } from './routes/ops';
 import { platformHandlers } from './routes/platform';
+import { referenceHandlers } from './routes/reference';
 import { webhooksHandlers } from './routes/webhooks';
 import { ApiSecrets } from './secrets';
 
@@ -34,6 +37,8 @@ export interface AppDeps {
   fileStore: FileStore;
   /** Fetches P100's verification page (createPartnerKycPageFetcher). */
   partnerKycPage: PartnerKycPageFetcher;
+  /** 10nPay's lookup lists (main.ts: read through the 10nPay client); without it no list is served or checked. */
+  kycOptions?: KycOptionsCache;
   logger?: Logger;
   metrics?: Metrics;
   timeouts?: Partial<Timeouts>;
@@ -54,6 +59,7 @@ export function createApp(deps: AppDeps): App {
     settings: deps.settings,
     fileStore: deps.fileStore,
     partnerKycPage: deps.partnerKycPage,
+    ...(deps.kycOptions ? { kycOptions: deps.kycOptions } : {}),
     codec: deps.codec ?? new EncryptionCodec(deps.temporal.PAYLOAD_ENCRYPTION_KEY, deps.temporal.PAYLOAD_ENCRYPTION_OLD_KEYS),
     secrets: new ApiSecrets(deps.temporal.PAYLOAD_ENCRYPTION_KEY),
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
@@ -78,8 +84,10 @@ export function createApp(deps: AppDeps): App {
     ...webhooksHandlers(ctx),
     ...codecHandlers(ctx),
     ...opsHandlers(ctx),
+    ...referenceHandlers(ctx),
   });
   app.use(routes);
+  app.use(FRONTEND_PREFIX, frontendHandler());
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => ctx.logger.error({ err }, 'unhandled error')));

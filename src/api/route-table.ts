@@ -15,6 +15,7 @@ import {
   codecAnswerSchema,
   codecBodySchema,
   healthSchema,
+  kycOptionsSchema,
   idempotencyHeadersSchema,
   kycDataBodySchema,
   listPageSchema,
@@ -234,6 +235,23 @@ export const ROUTES: readonly RouteSpec[] = [
   },
 
   // ---------------------------------------------------------------- frontend
+  {
+    operationId: 'kycOptions',
+    method: 'get',
+    path: '/reference/kyc-options',
+    summary: 'The values a KYC form may offer: 10nPay’s four lookup lists (cached) and P100’s enumerations',
+    description:
+      'The codes of the KYC record (finances.sourceOfFundId, accountPurposeCode, mainActivityCode, financingMethodCode) must be `value`s of ' +
+      'these lists, as strings (digits or words, as 10nPay gives them); any other value is a 400 naming the field.',
+    tags: FRONTEND,
+    auth: ['public'],
+    responses: {
+      200: json('The lists (the last good ones while 10nPay cannot be reached)', kycOptionsSchema, {
+        headers: { 'Cache-Control': { schema: { type: 'string' }, description: 'public, max-age up to 300 s' } },
+      }),
+      503: problem('10nPay’s lists have never been read and 10nPay cannot be reached', ['unavailable'], retryAfter),
+    },
+  },
   {
     operationId: 'startOnboarding',
     method: 'post',

@@ -224,3 +224,18 @@ export const webhookReceivedSchema = z.object({ received: z.literal(true) }).str
 export const healthSchema = z.object({ status: z.literal('ok') }).strict();
 export const readySchema = z.object({ status: z.literal('ready') }).strict();
 export const openApiAnswerSchema = z.looseObject({ openapi: z.string() });
+
+/** GET /reference/kyc-options: each list a KYC form may offer, as values with a label to show. */
+const optionListSchema = z.array(z.object({ value: z.string(), label: z.string() }).strict());
+export const kycOptionsSchema = z
+  .object({
+    sourceOfFunds: optionListSchema,
+    accountPurposes: optionListSchema,
+    mainActivities: optionListSchema,
+    financingMethods: optionListSchema,
+    incomeSources: optionListSchema,
+    openAccountReasons: optionListSchema,
+    documentTypes: optionListSchema,
+    occupations: optionListSchema,
+  })
+  .strict();
