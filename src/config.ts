@@ -119,6 +119,17 @@ const recordSchema = z.object({
   RECORD_PERSONAL_DATA_RETENTION: duration.default('90d'),
 });
 
+/**
+ * The worker's workflow cache (issue 15): how many onboardings a worker keeps in memory between
+ * their messages. Waiting onboardings beyond it are evicted and replayed from history when a
+ * message comes, so a worker's memory is bounded by this, not by the number of waiting onboardings.
+ */
+const workerCacheSchema = z.object({
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
+});
+export type WorkerCacheConfig = z.infer<typeof workerCacheSchema>;
+export const loadWorkerCacheConfig = (env = process.env): WorkerCacheConfig => parse(workerCacheSchema, env);
+
 export type TemporalConfig = z.infer<typeof temporalSchema>;
 export type RecordConfig = z.infer<typeof recordSchema>;
 export type TennpayConfig = z.infer<typeof tennpaySchema>;
@@ -155,6 +166,7 @@ export function loadWorkerConfig(env = process.env) {
     partner: loadPartnerConfig(env),
     trustedUrlHosts: parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env).TRUSTED_URL_HOSTS,
     fileStoreDir: parse(apiSchema.pick({ FILE_STORE_DIR: true }), env).FILE_STORE_DIR,
+    cache: loadWorkerCacheConfig(env),
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
