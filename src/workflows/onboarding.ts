@@ -18,6 +18,7 @@ import type { StoredFile } from '../domain/files';
 import { FailureType } from '../domain/failures';
 import { kycRecordSchema, type KycRecord } from '../domain/kyc-record';
 import {
+  durationMs,
   isEndStage,
   tennpayUserType,
   type NextAction,
@@ -27,7 +28,6 @@ import {
 } from '../domain/onboarding';
 import { PARTNER_EVENT_TYPES, STATUS_RANK, type PartnerEvent, type PartnerEventType } from '../domain/partner-events';
 import { fileUploadSchema, type FileUpload } from '../domain/files';
-import { msToNumber as msOf } from '@temporalio/common/lib/time';
 import * as messages from './messages';
 import { Progress } from './progress';
 import { describeFailure, failedWith, isBusinessFailure, providerCalls, type ProviderCalls, type Providers } from './provider-calls';
@@ -488,11 +488,11 @@ class Onboarding {
     // Onboardings started before overdue events were flagged keep waiting as they did.
     const flagOverdue = !fallback && patched('flag-overdue-partner-events');
     let flagged = false;
-    const deadline = Date.now() + msOf(this.settings.userStepTimeout);
+    const deadline = Date.now() + durationMs(this.settings.userStepTimeout);
     while (!reached()) {
       const left = deadline - Date.now();
       if (left <= 0) throw new OnboardingEnded('ABANDONED', abandonReason, true);
-      const wait = (fallback || (flagOverdue && !flagged)) ? Math.min(left, msOf(this.settings.partnerWebhookFallbackAfter)) : left;
+      const wait = (fallback || (flagOverdue && !flagged)) ? Math.min(left, durationMs(this.settings.partnerWebhookFallbackAfter)) : left;
       if (await condition(reached, wait)) break;
       if (fallback) {
         try {
@@ -734,7 +734,7 @@ class Onboarding {
   private async resendCode(channel: 'email' | 'sms'): Promise<messages.ResendResult> {
     return this.codeLock.run(async () => {
       const sentAt = channel === 'email' ? this.lastEmailSentAt : this.lastSmsSentAt;
-      const waitMs = sentAt + msOf(this.settings.codeResendCooldown) - Date.now();
+      const waitMs = sentAt + durationMs(this.settings.codeResendCooldown) - Date.now();
       if (waitMs > 0) return { accepted: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };
       const userId = this.requireUserId();
       try {
@@ -742,7 +742,7 @@ class Onboarding {
         else await this.calls.interactive.resendSmsCode({ userId });
       } catch (err) {
         if (failedWith(err, FailureType.ResendNotAllowed)) {
-          return { accepted: false, retryAfterSeconds: Math.ceil(msOf(this.settings.codeResendCooldown) / 1000) };
+          return { accepted: false, retryAfterSeconds: Math.ceil(durationMs(this.settings.codeResendCooldown) / 1000) };
         }
         throw providerCouldNotAnswer(err);
       }
