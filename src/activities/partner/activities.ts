@@ -1,6 +1,6 @@
 // The P100 activities: the KYC record mapped onto the Partner API's calls; P410 on create and P442
 // on verification are answered as success (the account exists / the user is verified), every other
-// failure is left as classified by ../provider-errors.ts.
+// failure is left as classified by ./errors.ts.
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
 import type { StoredFile } from '../../domain/files';
