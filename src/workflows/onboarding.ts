@@ -9,6 +9,7 @@ import {
   isCancellation,
   setHandler,
   sleep,
+  workflowInfo,
   log,
   patched,
 } from '@temporalio/workflow';
@@ -30,6 +31,7 @@ import { fileUploadSchema, type FileUpload } from '../domain/files';
 import { msToNumber as msOf } from '@temporalio/common/lib/time';
 import * as messages from './messages';
 import { Progress } from './progress';
+import { RecordWriter } from './record';
 import { describeFailure, failedWith, isBusinessFailure, providerCalls, type ProviderCalls, type Providers } from './provider-calls';
 import { Lock } from './lock';
 
@@ -90,7 +92,17 @@ class Onboarding {
 
   constructor(private readonly input: OnboardingInput) {
     this.settings = input.settings;
-    this.progress = new Progress(input.onboardingId);
+    // Onboardings started before the record existed keep their commands (and replay) as they were.
+    const record = patched('onboarding-record')
+      ? new RecordWriter(input.onboardingId, {
+          userType: input.userType,
+          ...(input.externalRef !== undefined ? { externalRef: input.externalRef } : {}),
+          email: input.email,
+          phoneNumber: input.phoneNumber,
+          startedAt: new Date(workflowInfo().startTime).toISOString(),
+        })
+      : undefined;
+    this.progress = new Progress(input.onboardingId, record);
     this.calls = providerCalls(input.settings);
     this.emailAttemptsLeft = input.settings.codeMaxAttempts;
     this.smsAttemptsLeft = input.settings.codeMaxAttempts;
@@ -125,6 +137,7 @@ class Onboarding {
     }
     // Let a code check or ops action that is still running answer its caller before the workflow ends.
     await condition(allHandlersFinished);
+    await this.progress.recorded();
   }
 
   /** The onboarding, step by step. */
@@ -602,8 +615,9 @@ class Onboarding {
 
     setHandler(
       messages.restartIdentification,
-      (_request) => {
+      (request) => {
         this.restartRequested = true;
+        this.progress.opsAction('restart-identification', request.requestedBy);
         return { accepted: true } as const;
       },
       { validator: (_request) => this.requireStage('IDENTIFICATION_FAILED') },
@@ -630,8 +644,9 @@ class Onboarding {
 
     setHandler(
       messages.retryStep,
-      (_request) => {
+      (request) => {
         this.retryRequested = true;
+        this.progress.opsAction('retry', request.requestedBy);
         return { retried: this.progress.lastError?.step ?? this.progress.stage };
       },
       {
@@ -644,8 +659,9 @@ class Onboarding {
 
     setHandler(
       messages.cancelOnboarding,
-      ({ reason }) => {
+      ({ reason, requestedBy }) => {
         this.cancelReason = reason;
+        this.progress.opsAction('cancel', requestedBy, reason);
         this.scope.cancel();
         return { cancelled: true } as const;
       },

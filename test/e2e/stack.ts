@@ -31,6 +31,7 @@ import { createMetrics } from '../../src/observability/metrics';
 import { SandboxControl } from '../../src/sandbox/control-client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
 import { TEST_CERT_DIR } from '../../src/sandbox/testkit';
+import { openRecord } from '../../src/record/open';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createOnboardingWorker } from '../../src/worker/worker';
 import { createDevServerEnv } from '../support/temporal';
@@ -45,6 +46,8 @@ export interface StackOptions {
   sandbox?: SandboxOptions;
   /** Extra environment variables (e.g. PARTNER_KYC_METHOD). */
   env?: Record<string, string>;
+  /** DATABASE_URL of the onboarding record (test/support/postgres.ts); without it, no record. */
+  databaseUrl?: string;
 }
 
 export interface Stack {
@@ -141,6 +144,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       STEP_ATTENTION_AFTER: '20s',
       STEP_SLOW_RETRY_INTERVAL: '5s',
       PARTNER_WEBHOOK_FALLBACK_AFTER: '30s',
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     };
     const workerConfig = loadWorkerConfig(env);
@@ -151,10 +155,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // 5. The worker: real activities against the sandbox, the service's encrypted data converter.
     const deps = createActivityDependencies(workerConfig, workerConfig.fileStoreDir);
     cleanups.push(() => deps.close());
+    const opened = await openRecord(env);
+    if (opened) cleanups.push(() => opened.close());
     const worker: Worker = await createOnboardingWorker({
       temporal: temporalConfig,
       connection: temporal.nativeConnection,
-      activities: createActivities(deps),
+      activities: createActivities({ ...deps, record: opened?.record }),
       overrides: { shutdownGraceTime: '1s' },
     });
     const running = worker.run();
