@@ -83,7 +83,8 @@ export class Progress {
 
   /** Brings the record and the search attributes up to date. */
   private flush(): void {
-    this.record?.flush();
+    if (!this.record) return;
+    this.record.flush();
     this.upsertChanged();
   }
 
