@@ -185,6 +185,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       partnerKycPage: createPartnerKycPageFetcher(partnerConfig),
       logger: silent,
       metrics: createMetrics({ defaultMetrics: false }),
+      ...(opened ? { record: opened.record } : {}),
     });
     handler = app;
 

@@ -9,6 +9,13 @@
 //   POST /ops/onboardings/{id}/cancel {"reason"}       202
 //   POST /ops/onboardings/batch/{retry|restart-identification|cancel}
 //        {"stage"?,"waitingLongerThan"?,"needsAttention"?,"reason"?,"dryRun"?} → 200 report
+// From the onboarding record (PostgreSQL; 503 with Retry-After while it cannot be reached):
+//   GET  /ops/onboardings?email=…  or  ?phoneNumber=…   exact search by person (keyed hashes)
+//   GET  /ops/onboardings/{id}/events                  the trail, oldest first
+//   GET  /ops/stats                                    running / ended by stage, stage durations
+//   GET  /ops/onboardings/{id} answers from the record once the workflow is gone from Temporal.
+// The actor of every action is the identity of the key (OPS_API_KEY is `ops`, OPS_API_KEYS name
+// theirs); a `requestedBy` in a body is accepted for compatibility and ignored.
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import {
@@ -31,6 +38,8 @@ import { ProblemError, problems } from '../problem-details';
 import { canonicalJson } from '../secrets';
 import { opsActionBodySchema as actionBodySchema, opsBatchBodySchema as batchBodySchema, opsCancelBodySchema as cancelBodySchema } from '../schemas';
 import { problemForTemporalError } from '../temporal-errors';
+import type { RecordedOnboarding } from '../../record/changes';
+import { RecordUnavailableError, type OnboardingRecord } from '../../record/repository';
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
@@ -75,7 +84,21 @@ export function opsRouter(ctx: ApiContext): Router {
   router.use(opsAccess(ctx));
   router.use(express.json({ limit: '64kb' }));
   const { timeouts } = ctx;
-  const requestedByOf = (body: { requestedBy?: string } | undefined) => body?.requestedBy ?? 'ops-api';
+  const actorOf = (res: express.Response): string => String(res.locals.opsActor);
+
+  router.get('/stats', async (_req, res) => {
+    res.status(200).json(await recordCall(ctx, (record) => record.stats()));
+  });
+
+  router.get('/onboardings', async (req, res, next) => {
+    const { email, phoneNumber, ...others } = req.query as Record<string, unknown>;
+    if (email === undefined && phoneNumber === undefined) return next();
+    const person = parse(personSearchSchema, { email, phoneNumber, ...others }, 'query');
+    const found = await recordCall(ctx, (record) =>
+      record.findByPerson(person.email !== undefined ? { email: person.email } : { phoneNumber: person.phoneNumber! }),
+    );
+    res.status(200).json({ items: found.map(recordListItem) });
+  });
 
   router.get('/onboardings', async (req, res) => {
     const { pageSize, pageToken, ...rest } = req.query as Record<string, unknown>;
@@ -107,10 +130,12 @@ export function opsRouter(ctx: ApiContext): Router {
     if (!OPS_ACTIONS.includes(action)) throw new ProblemError(problems.notFound('No such batch action; use retry, restart-identification or cancel'));
     const body = parse(batchBodySchema, req.body ?? {}, 'body');
     if (action === 'cancel' && !body.reason) throw new ProblemError(problems.badRequest('A batch cancel needs a "reason"'));
-    const { reason, requestedBy, dryRun, ...filters } = body;
+    const { reason, dryRun, ...rest } = body;
+    // The body's requestedBy decides nothing: the actor is the key's identity.
+    const filters = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'requestedBy')) as Omit<typeof rest, 'requestedBy'>;
     const report = await temporalCall(ctx, 120_000, () =>
       runBatch(ctx.client, action, filters, {
-        requestedBy: requestedBy ?? 'ops-api-batch',
+        requestedBy: actorOf(res),
         ...(reason ? { reason } : {}),
         dryRun: dryRun ?? false,
         describeError: (err) => {
@@ -119,15 +144,33 @@ export function opsRouter(ctx: ApiContext): Router {
         },
       }),
     );
-    ctx.logger.info({ action, filters, counts: report.counts, matched: report.matched, dryRun: report.dryRun }, 'ops batch');
+    ctx.logger.info({ action, actor: actorOf(res), filters, counts: report.counts, matched: report.matched, dryRun: report.dryRun }, 'ops batch');
     res.status(200).json(report);
   });
 
   router.get('/onboardings/:id', async (req, res) => {
     const id = onboardingIdOf(req);
     res.locals.onboardingId = id;
-    const detail = await temporalCall(ctx, timeouts.rpcMs + timeouts.queryMs, () => describeOnboarding(ctx.client, id, { queryTimeoutMs: timeouts.queryMs }), id);
+    let detail;
+    try {
+      detail = await temporalCall(ctx, timeouts.rpcMs + timeouts.queryMs, () => describeOnboarding(ctx.client, id, { queryTimeoutMs: timeouts.queryMs }), id);
+    } catch (err) {
+      // Gone from Temporal (retention, deleted): the record still knows it.
+      if (!(err instanceof ProblemError && err.problem.status === 404) || !ctx.record) throw err;
+      const recorded = await recordCall(ctx, (record) => record.get(id));
+      if (!recorded) throw err;
+      res.status(200).json(recordDetail(recorded));
+      return;
+    }
     res.status(200).json(detail);
+  });
+
+  router.get('/onboardings/:id/events', async (req, res) => {
+    const id = onboardingIdOf(req);
+    res.locals.onboardingId = id;
+    const items = await recordCall(ctx, async (record) => ((await record.get(id)) ? record.events(id) : undefined));
+    if (!items) throw new ProblemError(problems.notFound('The record has no such onboarding'));
+    res.status(200).json({ items });
   });
 
   const action = (name: OpsAction) =>
@@ -140,14 +183,14 @@ export function opsRouter(ctx: ApiContext): Router {
         await temporalCall(
           ctx,
           timeouts.updateMs,
-          () => runAction(ctx.client, id, name, { requestedBy: requestedByOf(body), ...(body.reason ? { reason: body.reason } : {}) }),
+          () => runAction(ctx.client, id, name, { requestedBy: actorOf(res), ...(body.reason ? { reason: body.reason } : {}) }),
           id,
         );
       } catch (err) {
         if (err instanceof OnboardingHasEnded) throw new ProblemError(endedProblem(err));
         throw err;
       }
-      ctx.logger.info({ onboardingId: id, action: name, requestedBy: requestedByOf(body) }, 'ops action');
+      ctx.logger.info({ onboardingId: id, action: name, actor: actorOf(res) }, 'ops action');
       res.status(202).json({ onboardingId: id, action: name });
     };
   router.post('/onboardings/:id/retry', action('retry'));
@@ -155,6 +198,60 @@ export function opsRouter(ctx: ApiContext): Router {
   router.post('/onboardings/:id/cancel', action('cancel'));
 
   return router;
+}
+
+/** `?email=` or `?phoneNumber=`, exactly one, nothing else. */
+const personSearchSchema = z
+  .object({
+    email: z.string().trim().min(3).max(320).optional(),
+    phoneNumber: z.string().trim().regex(/^\+?[0-9 ()-]{7,20}$/, 'a phone number such as +359888123456').optional(),
+  })
+  .strict()
+  .refine((q) => (q.email === undefined) !== (q.phoneNumber === undefined), 'search by email or by phoneNumber, one of them');
+
+/** Runs a read of the record; no record configured, or PostgreSQL unreachable, is a 503 to retry. */
+async function recordCall<R>(ctx: ApiContext, fn: (record: OnboardingRecord) => Promise<R>): Promise<R> {
+  if (!ctx.record) throw new ProblemError(problems.unavailable('The onboarding record is not configured (DATABASE_URL)', 60));
+  try {
+    return await fn(ctx.record);
+  } catch (err) {
+    if (err instanceof RecordUnavailableError) {
+      ctx.logger.warn({ err: err.message }, 'onboarding record unavailable');
+      throw new ProblemError(problems.unavailable('The onboarding record cannot be reached; try again shortly', 5));
+    }
+    throw err;
+  }
+}
+
+/** An onboarding of the record, as an item of the ops list. */
+function recordListItem(o: RecordedOnboarding) {
+  return {
+    onboardingId: o.onboardingId,
+    stage: o.stage,
+    stageEnteredAt: o.stageEnteredAt,
+    ...(o.reason ? { reason: o.reason } : {}),
+    startedAt: o.createdAt,
+    ...(o.endedAt ? { closedAt: o.endedAt } : {}),
+    ids: o.ids,
+  };
+}
+
+/** The ops detail of an onboarding Temporal no longer has, from the record. */
+function recordDetail(o: RecordedOnboarding) {
+  return {
+    onboardingId: o.onboardingId,
+    source: 'record',
+    stage: o.stage,
+    stageEnteredAt: o.stageEnteredAt,
+    ...(o.reason ? { reason: o.reason } : {}),
+    userType: o.userType,
+    ...(o.externalRef ? { externalRef: o.externalRef } : {}),
+    ...(o.resumedFrom ? { resumedFrom: o.resumedFrom } : {}),
+    ids: o.ids,
+    startedAt: o.createdAt,
+    ...(o.endedAt ? { endedAt: o.endedAt } : {}),
+    ...(o.personalDataErasedAt ? { personalDataErasedAt: o.personalDataErasedAt } : {}),
+  };
 }
 
 function grpcInvalidArgument(err: unknown): boolean {
