@@ -107,6 +107,15 @@ const apiSchema = z.object({
   FILE_STORE_DIR: z.string().default('.data/files'),
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
   CODEC_CORS_ORIGINS: csv,
+  // Named ops identities, `name:key,…`; the name is the actor recorded for what the key does.
+  OPS_API_KEYS: csv.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.@-]{1,64}:\S{16,}$/, 'each entry is name:key, the name letters, digits, _ . @ -, the key at least 16 characters')
+        .transform((pair) => ({ name: pair.slice(0, pair.indexOf(':')), key: pair.slice(pair.indexOf(':') + 1) })),
+    ),
+  ).optional(),
 });
 
 /** The onboarding record (PostgreSQL); without DATABASE_URL the service runs without one. */

@@ -11,6 +11,7 @@ import {
   isCancellation,
   setHandler,
   sleep,
+  workflowInfo,
   log,
   patched,
 } from '@temporalio/workflow';
@@ -26,6 +27,7 @@ import * as messages from './messages';
 import { OnboardingEnded } from './onboarding-ended';
 import { PartnerStatuses } from './partner-status';
 import { Progress } from './progress';
+import { RecordWriter } from './record';
 import { describeFailure, failedWith, isBusinessFailure, providerCalls, type ProviderCalls, type Providers } from './provider-calls';
 
 export async function onboardingWorkflow(input: OnboardingInput): Promise<OnboardingView> {
@@ -59,7 +61,17 @@ class Onboarding {
 
   constructor(private readonly input: OnboardingInput) {
     this.settings = input.settings;
-    this.progress = new Progress(input.onboardingId);
+    // Onboardings started before the record existed keep their commands (and replay) as they were.
+    const record = patched('onboarding-record')
+      ? new RecordWriter(input.onboardingId, {
+          userType: input.userType,
+          ...(input.externalRef !== undefined ? { externalRef: input.externalRef } : {}),
+          email: input.email,
+          phoneNumber: input.phoneNumber,
+          startedAt: new Date(workflowInfo().startTime).toISOString(),
+        })
+      : undefined;
+    this.progress = new Progress(input.onboardingId, record);
     this.calls = providerCalls(input.settings);
     const userId = () => this.requireUserId();
     this.codes = new CodeChecks({ settings: this.settings, providers: this.calls.interactive, progress: this.progress, email: input.email, userId });
@@ -101,6 +113,7 @@ class Onboarding {
     }
     // Let a code check or ops action that is still running answer its caller before the workflow ends.
     await condition(allHandlersFinished);
+    await this.progress.recorded();
   }
 
   /** The onboarding, step by step. */
@@ -480,8 +493,9 @@ class Onboarding {
 
     setHandler(
       messages.restartIdentification,
-      (_request) => {
+      (request) => {
         this.restartRequested = true;
+        this.progress.opsAction('restart-identification', request.requestedBy);
         return { accepted: true } as const;
       },
       { validator: (_request) => this.requireStage('IDENTIFICATION_FAILED') },
@@ -508,8 +522,9 @@ class Onboarding {
 
     setHandler(
       messages.retryStep,
-      (_request) => {
+      (request) => {
         this.retryRequested = true;
+        this.progress.opsAction('retry', request.requestedBy);
         return { retried: this.progress.lastError?.step ?? this.progress.stage };
       },
       {
@@ -522,8 +537,9 @@ class Onboarding {
 
     setHandler(
       messages.cancelOnboarding,
-      ({ reason }) => {
+      ({ reason, requestedBy }) => {
         this.cancelReason = reason;
+        this.progress.opsAction('cancel', requestedBy, reason);
         this.scope.cancel();
         return { cancelled: true } as const;
       },
