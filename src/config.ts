@@ -98,7 +98,7 @@ const onboardingSettingsSchema = z.object({
   PARTNER_TOO_MANY_VERIFICATIONS_WAIT: duration.default('1h'),
 });
 
-const apiSchema = z.object({
+const apiCoreSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   OPS_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   FRONTEND_URL: z.url().default('http://localhost:3000'),
@@ -108,6 +108,16 @@ const apiSchema = z.object({
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
   CODEC_CORS_ORIGINS: csv,
 });
+
+// --- Secrets that rotate (CONTRACT part 4): what the API hands out is signed with its own key,
+// apart from PAYLOAD_ENCRYPTION_KEY; the old keys still verify during a rotation. ---
+const apiSigningShape = {
+  API_SIGNING_KEY: base64Key,
+  API_SIGNING_OLD_KEYS: csv.pipe(z.array(base64Key)),
+};
+// --- end of the signing block ---
+
+const apiSchema = apiCoreSchema.extend(apiSigningShape);
 
 export type TemporalConfig = z.infer<typeof temporalSchema>;
 export type TennpayConfig = z.infer<typeof tennpaySchema>;

@@ -53,7 +53,7 @@ export function createApp(deps: AppDeps): App {
     fileStore: deps.fileStore,
     partnerKycPage: deps.partnerKycPage,
     codec: deps.codec ?? new EncryptionCodec(deps.temporal.PAYLOAD_ENCRYPTION_KEY, deps.temporal.PAYLOAD_ENCRYPTION_OLD_KEYS),
-    secrets: new ApiSecrets(deps.temporal.PAYLOAD_ENCRYPTION_KEY),
+    secrets: new ApiSecrets(deps.api.API_SIGNING_KEY, deps.api.API_SIGNING_OLD_KEYS),
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
     logger: deps.logger ?? createLogger(),
     metrics: deps.metrics ?? createMetrics(),

@@ -47,6 +47,7 @@ export function portsFrom(env: NodeJS.ProcessEnv): LocalPorts {
 /** Secrets generated on first start; the environment wins over the file when it sets one. */
 const GENERATED_SECRETS = {
   PAYLOAD_ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
+  API_SIGNING_KEY: () => randomBytes(32).toString('base64'),
   OPS_API_KEY: () => `ops-${randomBytes(18).toString('base64url')}`,
   PARTNER_API_KEY: () => `p100-${randomBytes(18).toString('base64url')}`,
   PARTNER_WEBHOOK_TOKEN: () => `whk-${randomBytes(24).toString('base64url')}`,
@@ -141,6 +142,7 @@ export function localEnvironment(args: {
     TEMPORAL_NAMESPACE: 'default',
     TASK_QUEUE: 'onboarding',
     PAYLOAD_ENCRYPTION_KEY: secrets.PAYLOAD_ENCRYPTION_KEY,
+    API_SIGNING_KEY: secrets.API_SIGNING_KEY,
     // The worker's Prometheus endpoint (Temporal's worker metrics and the service's own).
     WORKER_METRICS_ADDRESS: '127.0.0.1:9464',
     // 10nPay → the sandbox (HTTP for the API, HTTPS with client certificate for the token).

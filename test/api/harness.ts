@@ -26,6 +26,7 @@ export { call, type Answer };
 export const OPS_API_KEY = 'ops-key-for-tests-0123456789';
 export const WEBHOOK_TOKEN = 'partner-webhook-token-for-tests';
 export const PAYLOAD_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+export const API_SIGNING_KEY = randomBytes(32).toString('base64');
 export const temporalConfig = {
   TEMPORAL_ADDRESS: '',
   TEMPORAL_NAMESPACE: 'default',
@@ -43,6 +44,8 @@ export function apiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     FILE_STORE_DIR: '',
     START_RATE_LIMIT_PER_MINUTE: 1000,
     CODEC_CORS_ORIGINS: ['https://temporal-ui.example'],
+    API_SIGNING_KEY,
+    API_SIGNING_OLD_KEYS: [],
     ...overrides,
   };
 }

@@ -16,6 +16,7 @@ export function sandboxServiceEnv({ sandbox, apiUrl, taskQueue, fileStoreDir, se
     TEMPORAL_NAMESPACE: 'default',
     TASK_QUEUE: taskQueue,
     PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    API_SIGNING_KEY: randomBytes(32).toString('base64'),
     TENNPAY_BASE_URL: sandbox.tennpayBaseUrl,
     TENNPAY_AUTH_URL: sandbox.authUrl,
     TENNPAY_CLIENT_ID: secrets.TENNPAY_CLIENT_ID,

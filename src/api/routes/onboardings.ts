@@ -8,6 +8,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import express, { type Request, type Response, Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import multer from 'multer';
+import type { z } from 'zod';
 import { ALLOWED_FILE_TYPES, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, type StoredFile } from '../../domain/files';
 import {
   type NextAction,
@@ -100,12 +101,17 @@ export function onboardingsRouter(ctx: ApiContext): Router {
   router.post('/', startLimiter, json, async (req, res) => {
     const body = parse(startOnboardingBodySchema, req.body);
     const key = idempotencyKeyOf(req);
-    const onboardingId = body.externalRef
-      ? secrets.onboardingIdForExternalRef(body.externalRef)
+    const candidates = body.externalRef
+      ? secrets.onboardingIdsForExternalRef(body.externalRef)
       : key
-        ? secrets.onboardingIdForIdempotencyKey(key)
-        : randomUUID();
+        ? secrets.onboardingIdsForIdempotencyKey(key)
+        : [randomUUID()];
+    const onboardingId = candidates[0]!;
     res.locals.onboardingId = onboardingId;
+    // After a rotation of API_SIGNING_KEY, the same externalRef or key may have started an
+    // onboarding under an old key's id: that one is the onboarding asked for.
+    const startedBeforeRotation = await existingAmong(candidates.slice(1));
+    if (startedBeforeRotation) return repeatedStart(res, startedBeforeRotation, body, key);
     const memo: StartMemo = { requestHash: secrets.hash('body', canonicalJson(body)) };
     if (key) memo.idempotencyKeyHash = secrets.hash('idem', key);
     const searchAttributes: SearchAttributePair[] = [
@@ -140,7 +146,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
         if (problem) throw new ProblemError(problem);
         throw err;
       }
-      return repeatedStart(req, res, onboardingId, memo);
+      return repeatedStart(res, onboardingId, body, key);
     }
     ctx.metrics.onboardingsStarted.inc({ outcome: 'started' });
     res.status(201).json({
@@ -151,13 +157,32 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     });
   });
 
-  /** The onboarding exists already: the same key and body get it again; anything else does not. */
-  async function repeatedStart(_req: Request, res: Response, onboardingId: string, memo: StartMemo): Promise<void> {
+  /** The first of `ids` (derived under old signing keys) whose onboarding exists, if any. */
+  async function existingAmong(ids: string[]): Promise<string | undefined> {
+    for (const id of ids) {
+      try {
+        await withDeadline(ctx, timeouts.rpcMs, () => handleOf(id).describe());
+        return id;
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        const problem = problemForTemporalError(err, id);
+        if (problem) throw new ProblemError(problem);
+        throw err;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The onboarding exists already: the same key and body get it again; anything else does not.
+   * The memo's hashes may come from an old signing key, so they are checked against every key.
+   */
+  async function repeatedStart(res: Response, onboardingId: string, body: z.infer<typeof startOnboardingBodySchema>, key: string | undefined): Promise<void> {
     const handle = handleOf(onboardingId);
     const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), onboardingId);
     const existing = (description.memo ?? {}) as StartMemo;
-    if (memo.idempotencyKeyHash && existing.idempotencyKeyHash === memo.idempotencyKeyHash) {
-      if (existing.requestHash !== memo.requestHash) {
+    if (key && secrets.hashMatches('idem', key, existing.idempotencyKeyHash)) {
+      if (!secrets.hashMatches('body', canonicalJson(body), existing.requestHash)) {
         ctx.metrics.onboardingsStarted.inc({ outcome: 'key_reused' });
         throw new ProblemError({
           status: 422,
