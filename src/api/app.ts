@@ -64,9 +64,14 @@ export function createApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // Which address the start limit and the ops-key throttle count (TRUST_PROXY; default: the socket's).
+  app.set('trust proxy', ctx.api.TRUST_PROXY);
   app.use(observe(ctx));
   // Before the routers, so that a method no route serves is a 405 whatever the path's authentication.
   app.use(methodNotAllowed(app));
+
+  // Answers that carry an accessToken, personal data or decrypted payloads are never cached.
+  app.use(['/onboardings', '/ops', '/codec'], noStore);
 
   app.use(platformRouter(ctx));
   app.use('/onboardings', onboardingsRouter(ctx));
@@ -78,6 +83,11 @@ export function createApp(deps: AppDeps): App {
   app.use(errorHandler((err) => ctx.logger.error({ err }, 'unhandled error')));
   return app;
 }
+
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
 
 /**
  * One log line and the metrics per request: method, route template, status, duration and the

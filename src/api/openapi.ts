@@ -390,6 +390,7 @@ export function openApiDocument(): Json {
           security: none,
           parameters: [
             idParam,
+            { name: 'v', in: 'query', required: true, description: 'The partner verification the link is for (signed with the rest)', schema: { type: 'string', minLength: 1, maxLength: 200 } },
             { name: 'exp', in: 'query', required: true, schema: { type: 'integer' } },
             { name: 'sig', in: 'query', required: true, schema: { type: 'string' } },
           ],
@@ -398,7 +399,7 @@ export function openApiDocument(): Json {
             '302': { description: 'On to the verification provider', headers: { Location: { schema: { type: 'string', format: 'uri' } } } },
             '403': problem('Invalid link'),
             '410': problem('Expired link, or the verification no longer waits for the user'),
-            '502': problem('The partner refused'),
+            '502': problem('The partner refused, or redirected outside TRUSTED_URL_HOSTS'),
             '503': r.unavailable,
           },
         },

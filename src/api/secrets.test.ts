@@ -88,6 +88,7 @@ describe('helpers', () => {
     expect(url.origin + url.pathname).toBe(`https://onboarding.example/api/onboardings/${view.onboardingId}/partner-kyc`);
     const exp = Number(url.searchParams.get('exp'));
     expect(exp).toBeGreaterThan(Date.now() / 1000);
+    expect(url.searchParams.get('v')).toBe('ver-1');
     expect(secrets.checkPartnerKycLink(view.onboardingId, 'ver-1', exp, url.searchParams.get('sig') ?? '')).toBe(true);
     // Without a verification id there is no link to give yet: the user waits.
     expect(decorateView(ctx, req, { ...view, ids: {} }).nextAction).toEqual({ type: 'WAIT' });

@@ -155,6 +155,8 @@ export function localEnvironment(args: {
     TENNPAY_CA_CERT: certs.caCertPath,
     // P100 → the sandbox; it delivers webhooks to our API with the shared token.
     PARTNER_BASE_URL: `${sandbox}${SANDBOX_PREFIXES.partner}`,
+    // The local sandbox serves plain http on loopback; production provider URLs must be https.
+    PROVIDER_ALLOW_HTTP: 'true',
     PARTNER_API_KEY: secrets.PARTNER_API_KEY,
     PARTNER_WEBHOOK_TOKEN: secrets.PARTNER_WEBHOOK_TOKEN,
     // The API

@@ -46,6 +46,8 @@ export function apiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     CODEC_CORS_ORIGINS: ['https://temporal-ui.example'],
     API_SIGNING_KEY,
     API_SIGNING_OLD_KEYS: [],
+    TRUST_PROXY: false,
+    OPS_AUTH_MAX_FAILURES: 1000,
     ...overrides,
   };
 }

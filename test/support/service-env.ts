@@ -25,6 +25,8 @@ export function sandboxServiceEnv({ sandbox, apiUrl, taskQueue, fileStoreDir, se
     TENNPAY_CLIENT_KEY: sandbox.certs.clientKeyPath,
     TENNPAY_CA_CERT: sandbox.certs.caCertPath,
     PARTNER_BASE_URL: sandbox.partnerBaseUrl,
+    // The sandbox serves plain http on loopback.
+    PROVIDER_ALLOW_HTTP: 'true',
     PARTNER_API_KEY: secrets.PARTNER_API_KEY,
     PARTNER_WEBHOOK_TOKEN: secrets.PARTNER_WEBHOOK_TOKEN,
     PARTNER_KYC_METHOD: 'B',

@@ -38,6 +38,7 @@ import {
   type CodeResult,
   type ResendResult,
 } from '../../workflows/messages';
+import { isTrustedUrl } from '../../activities/trusted-url';
 import { onboardingAccess } from '../auth';
 import { type ApiContext, temporalCall, withDeadline } from '../context';
 import { type Problem, ProblemError, problems, sendProblem } from '../problem-details';
@@ -92,6 +93,8 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     limit: ctx.api.START_RATE_LIMIT_PER_MINUTE,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // Whether X-Forwarded-For counts is TRUST_PROXY's decision (off by default), not a mistake to warn about.
+    validate: { xForwardedForHeader: false },
     handler: (req, res) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + 60_000;
       sendProblem(res, problems.tooManyRequests('Too many onboardings started from this address', Math.ceil((reset - Date.now()) / 1000)));
@@ -399,8 +402,17 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     const id = String(req.params.id);
     const exp = Number(typeof req.query.exp === 'string' ? req.query.exp : NaN);
     const sig = typeof req.query.sig === 'string' ? req.query.sig : '';
+    const linkVerificationId = typeof req.query.v === 'string' ? req.query.v : '';
     const forbidden: Problem = { status: 403, slug: 'invalid-link', title: 'Invalid link', detail: 'The link is not valid' };
-    if (!/^[0-9a-f-]{36}$/.test(id) || !Number.isSafeInteger(exp) || !/^[A-Za-z0-9_-]{43}$/.test(sig)) throw new ProblemError(forbidden);
+    if (!/^[0-9a-f-]{36}$/.test(id) || !Number.isSafeInteger(exp) || !/^[A-Za-z0-9_-]{43}$/.test(sig) || !/^[\x21-\x7e]{1,200}$/.test(linkVerificationId)) {
+      throw new ProblemError(forbidden);
+    }
+    // The signature and the expiry are checked before Temporal is asked anything: an unsigned
+    // caller costs the worker nothing.
+    if (!ctx.secrets.checkPartnerKycLink(id, linkVerificationId, exp, sig)) throw new ProblemError(forbidden);
+    if (exp < Math.floor(Date.now() / 1000)) {
+      throw new ProblemError({ status: 410, slug: 'link-expired', title: 'The link has expired', detail: 'Open the onboarding again to get a new link' });
+    }
     res.locals.onboardingId = id;
     let view: OnboardingView;
     try {
@@ -410,11 +422,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       throw new ProblemError(problems.unavailable('The onboarding cannot answer now; try the link again shortly'));
     }
     const verificationId = view.ids.verificationId;
-    if (!verificationId || !ctx.secrets.checkPartnerKycLink(id, verificationId, exp, sig)) throw new ProblemError(forbidden);
-    if (exp < Math.floor(Date.now() / 1000)) {
-      throw new ProblemError({ status: 410, slug: 'link-expired', title: 'The link has expired', detail: 'Open the onboarding again to get a new link' });
-    }
-    if (view.nextAction.type !== 'OPEN_URL' || view.nextAction.purpose !== 'PARTNER_KYC') {
+    if (verificationId !== linkVerificationId || view.nextAction.type !== 'OPEN_URL' || view.nextAction.purpose !== 'PARTNER_KYC') {
       throw new ProblemError({ status: 410, slug: 'link-expired', title: 'The link is no longer needed', detail: 'The partner verification is not waiting for the user' });
     }
     let page;
@@ -427,12 +435,15 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (page.status >= 300 && page.status < 400 && page.location && /^https:\/\//i.test(page.location)) {
+    // P100's redirect is followed only to a host the service trusts (TRUSTED_URL_HOSTS, https).
+    if (page.status >= 300 && page.status < 400 && page.location && isTrustedUrl(page.location, ctx.api.TRUSTED_URL_HOSTS)) {
       res.redirect(302, page.location);
       return;
     }
     if (page.status === 200 && (page.contentType ?? '').toLowerCase().startsWith('text/html')) {
-      res.setHeader('Content-Security-Policy', "frame-ancestors 'none'; object-src 'none'");
+      // The partner's page is served from this API's origin: the sandbox directive gives it an
+      // opaque origin, so its scripts reach nothing of ours (cookies, storage, same-origin calls).
+      res.setHeader('Content-Security-Policy', PARTNER_PAGE_CSP);
       res.setHeader('X-Frame-Options', 'DENY');
       res.status(200).type('text/html; charset=utf-8').send(page.body);
       return;
@@ -450,6 +461,10 @@ export function onboardingsRouter(ctx: ApiContext): Router {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** The forwarded partner page: scripts and forms run, in an opaque origin, never framed, no plugins. */
+export const PARTNER_PAGE_CSP =
+  "sandbox allow-scripts allow-forms allow-popups allow-top-navigation-by-user-activation; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
 
 function errorName(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown error';
@@ -487,7 +502,8 @@ export function decorateView(ctx: ApiContext, req: Request, view: OnboardingView
   const exp = Math.floor(Date.now() / 1000) + PARTNER_KYC_LINK_TTL_SECONDS;
   const sig = ctx.secrets.signPartnerKycLink(view.onboardingId, verificationId, exp);
   const base = (ctx.api.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/, '');
-  const url = `${base}/onboardings/${encodeURIComponent(view.onboardingId)}/partner-kyc?exp=${exp}&sig=${sig}`;
+  // The verification id travels in the link so that its signature is checked before any Temporal call.
+  const url = `${base}/onboardings/${encodeURIComponent(view.onboardingId)}/partner-kyc?v=${encodeURIComponent(verificationId)}&exp=${exp}&sig=${sig}`;
   return { ...view, nextAction: { ...action, url } };
 }
 
