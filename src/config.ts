@@ -147,7 +147,29 @@ const apiSigningShape = {
 
 const apiSchema = apiCoreSchema.extend(apiSigningShape);
 
+/** The onboarding record (PostgreSQL); without DATABASE_URL the service runs without one. */
+const recordSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  RECORD_PERSONAL_DATA_RETENTION: duration.default('90d'),
+});
+
+/**
+ * The worker's workflow cache (issue 15): how many onboardings a worker keeps in memory between
+ * their messages. Waiting onboardings beyond it are evicted and replayed from history when a
+ * message comes, so a worker's memory is bounded by this, not by the number of waiting onboardings.
+ */
+const workerCacheSchema = z.object({
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
+});
+export type WorkerCacheConfig = z.infer<typeof workerCacheSchema>;
+export const loadWorkerCacheConfig = (env = process.env): WorkerCacheConfig => parse(workerCacheSchema, env);
+
 export type TemporalConfig = z.infer<typeof temporalSchema>;
+export type RecordConfig = z.infer<typeof recordSchema>;
 export type TennpayConfig = z.infer<typeof tennpaySchema>;
 export type PartnerConfig = z.infer<typeof partnerSchema>;
 export type OnboardingSettingsEnv = z.infer<typeof onboardingSettingsSchema>;
@@ -172,6 +194,7 @@ export const loadPartnerConfig = (env = process.env): PartnerConfig => parse(par
 export const loadOnboardingSettingsEnv = (env = process.env): OnboardingSettingsEnv =>
   parse(onboardingSettingsSchema, env);
 export const loadApiConfig = (env = process.env): ApiConfig => parse(apiSchema, env);
+export const loadRecordConfig = (env = process.env): RecordConfig => parse(recordSchema, env);
 
 /** Everything the worker needs. */
 export function loadWorkerConfig(env = process.env) {
@@ -181,6 +204,7 @@ export function loadWorkerConfig(env = process.env) {
     partner: loadPartnerConfig(env),
     trustedUrlHosts: parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env).TRUSTED_URL_HOSTS,
     fileStoreDir: parse(apiSchema.pick({ FILE_STORE_DIR: true }), env).FILE_STORE_DIR,
+    cache: loadWorkerCacheConfig(env),
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;

@@ -46,7 +46,7 @@ describe('accounts', () => {
     expect(a.res).toMatchObject({ alreadyExisted: false, poaRequiredForExtended: false });
     expect(a.res.partnerUserId).toBeTruthy();
     const again = await h.activities.createPartnerAccount({ externalUserId: a.externalUserId, email: a.email, phoneNumber: a.phone, record });
-    expect(again).toEqual({ partnerUserId: null, poaRequiredForExtended: false, alreadyExisted: true });
+    expect(again).toEqual({ partnerUserId: null, poaRequiredForExtended: null, alreadyExisted: true });
     expect((await h.control.counters({ externalUserId: a.externalUserId })).partnerAccounts).toBe(1);
     const stored = await h.control.partnerUser(a.externalUserId);
     expect(stored).toMatchObject({ externalUserId: a.externalUserId });
@@ -164,7 +164,7 @@ describe('KYC method A and proof of address', () => {
     await h.control.setSwitch({ name: 'partnerError', endpoint: 'p100.kycFiles', externalUserId: a.externalUserId, code: 'P440', times: 1 });
     await expectFailure(h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [stored] }), FailureType.PartnerFileRejected, true);
     const ghost = { ...stored, fileId: `${randomUUID()}/${randomUUID()}` };
-    await expectFailure(h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [ghost] }), FailureType.PartnerKycFilesMissing, true);
+    await expectFailure(h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [ghost] }), FailureType.StoredFileMissing, true);
     expect((await h.control.counters({ externalUserId: a.externalUserId })).kycFilesAdded).toBe(0);
   });
 

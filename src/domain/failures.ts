@@ -27,6 +27,8 @@ export const FailureType = {
   PartnerDocumentUsed: 'PartnerDocumentUsed',
   PartnerFileRejected: 'PartnerFileRejected',
   PartnerPoaNotRequired: 'PartnerPoaNotRequired',
+  // the service's own file store: a file the user uploaded is gone or altered (upload them again)
+  StoredFileMissing: 'StoredFileMissing',
   // update validators: the call does not fit the onboarding now (API: 409 / 400)
   WrongStage: 'WrongStage',
   InvalidInput: 'InvalidInput',

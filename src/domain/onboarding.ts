@@ -3,6 +3,7 @@
 // so everything here must stay deterministic and free of Node built-ins.
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { text } from './json-text';
 import { kycRecordSchema } from './kyc-record';
 
 export const STAGES = [
@@ -124,9 +125,9 @@ export type OnboardingSettings = z.infer<typeof onboardingSettingsSchema>;
 export const onboardingInputSchema = z.object({
   onboardingId: z.string().uuid(),
   email: z.email(),
-  phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number such as +359888123456'),
+  phoneNumber: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number such as +359888123456'),
   userType: z.enum(USER_TYPES),
-  externalRef: z.string().min(1).max(200).optional(),
+  externalRef: text(1, 200).optional(),
   profile: kycRecordSchema.optional(),
   settings: onboardingSettingsSchema,
 });

@@ -9,7 +9,7 @@ import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { google, temporal } from '@temporalio/proto';
-import { parse as parseIsoDuration, pattern as ISO_DURATION_PATTERN, toSeconds } from 'iso8601-duration';
+import { parse as parseIsoDuration, toSeconds } from 'iso8601-duration';
 import { z } from 'zod';
 import { type OnboardingView, STAGES, type Stage, isEndStage, onboardingIdFromWorkflowId, workflowIdFor } from '../domain/onboarding';
 import {
@@ -33,24 +33,33 @@ export const MAX_BATCH = 500;
 
 // ------------------------------------------------------------------------------------------ filters
 
-/** The longest `waitingLongerThan`: now minus it stays a date Temporal's visibility accepts. */
+/** The longest `waitingLongerThan` counted: now minus it stays a date Temporal's visibility accepts. */
 export const MAX_DURATION_MS = 100 * 366 * 24 * 3600 * 1000;
 
 /**
- * An ISO 8601 duration (`PT15M`, `P1D`, `PT1H30M`) in milliseconds, or undefined when malformed
- * or longer than 100 years. Fractions only on the smallest unit given (the library throws on
- * others, e.g. `P1.5Y`, which is the caller's mistake, never a 500).
+ * The ISO 8601 durations `waitingLongerThan` takes (`PT15M`, `P1D`, `PT1H30M`, `PT1.5H`): whole
+ * numbers of a bounded size, a fraction only on the last time unit (what iso8601-duration can
+ * compute), `P` alone for zero. The same pattern is the JSON Schema of /openapi.json, so that the
+ * document and the server accept the same strings ([0-9], not \d, which is any Unicode digit in
+ * the fuzzer's Python).
+ */
+export const ISO_DURATION_PATTERN =
+  /^P([0-9]{1,4}Y)?([0-9]{1,4}M)?([0-9]{1,4}W)?([0-9]{1,5}D)?(T(?:[0-9]{1,6}(?:\.[0-9]{1,3})?H|(?:[0-9]{1,6}H)?[0-9]{1,6}(?:\.[0-9]{1,3})?M|(?:[0-9]{1,6}H)?(?:[0-9]{1,6}M)?[0-9]{1,8}(?:\.[0-9]{1,3})?S))?$/;
+
+/**
+ * A duration of ISO_DURATION_PATTERN in milliseconds, at most MAX_DURATION_MS (a longer wait is
+ * the same filter: no onboarding has waited that long); undefined when malformed.
  */
 export function isoDurationMs(text: string): number | undefined {
-  if (!/^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/.test(text)) return undefined;
   if (!ISO_DURATION_PATTERN.test(text)) return undefined;
+  if (text === 'P') return 0;
   let seconds: number;
   try {
     seconds = toSeconds(parseIsoDuration(text), new Date());
   } catch {
     return undefined;
   }
-  return Number.isFinite(seconds) && seconds >= 0 && seconds * 1000 <= MAX_DURATION_MS ? Math.round(seconds * 1000) : undefined;
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(MAX_DURATION_MS, Math.round(seconds * 1000)) : undefined;
 }
 
 const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -59,22 +68,11 @@ const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const listFiltersSchema = z
   .object({
     stage: z.enum(STAGES).optional(),
-    waitingLongerThan: z
-      .string()
-      .refine((s) => isoDurationMs(s) !== undefined, 'an ISO 8601 duration such as PT15M, at most 100 years')
-      .optional(),
+    waitingLongerThan: z.string().regex(ISO_DURATION_PATTERN, 'an ISO 8601 duration such as PT15M').optional(),
     needsAttention: z.union([z.boolean(), booleanText]).optional(),
   })
   .strict();
 export type ListFilters = z.infer<typeof listFiltersSchema>;
-
-export const pagingSchema = z.object({
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
-  pageToken: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a nextPageToken from an earlier answer')
-    .optional(),
-});
 
 function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

@@ -6,8 +6,7 @@ import { loadWorkerConfig } from '../config';
 import { createLogger } from '../observability/logger';
 import { temporalLoggerOf } from '../observability/temporal-logger';
 import { connectTemporalWorker, describeConnection } from '../temporal/connection';
-import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter';
-import { WORKFLOWS_PATH, createOnboardingWorker } from './worker';
+import { WORKFLOW_BUNDLE_OPTIONS, createOnboardingWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
@@ -26,9 +25,10 @@ async function main(): Promise<void> {
   const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
   const workflowBundle = bundlePath
     ? { codePath: bundlePath }
-    : await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: temporalLoggerOf(logger.child({}, { level: 'warn' })) });
+    : await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: temporalLoggerOf(logger.child({}, { level: 'warn' })) });
   const worker = await createOnboardingWorker({
     temporal: config.temporal,
+    cache: config.cache,
     connection,
     activities: createActivities(createActivityDependencies(config, config.fileStoreDir)),
     workflowBundle,

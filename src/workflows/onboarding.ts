@@ -110,6 +110,9 @@ class Onboarding {
     try {
       await this.scope.run(async () => {
         const overallDeadline = sleep(this.settings.onboardingTimeout).then(() => {
+          // The journey is cancelled with it, so no step still running can act after ABANDONED.
+          // Onboardings whose deadline fired before this replay as they ran.
+          if (patched('cancel-journey-on-timeout')) this.scope.cancel();
           throw new OnboardingEnded('ABANDONED', 'OnboardingTimedOut');
         });
         await Promise.race([overallDeadline, this.journey()]);
@@ -340,7 +343,8 @@ class Onboarding {
       if (verified === 'verified') break;
       if (attempt >= this.settings.partnerKycMaxAttempts) throw new OnboardingEnded('FAILED', 'PartnerKycAttemptsExhausted', true);
     }
-    if (account.poaRequiredForExtended) await this.proofOfAddress(externalUserId);
+    // Unknown (null) when the account's answer was lost: asked for, in case P100 wanted it.
+    if (account.poaRequiredForExtended !== false) await this.proofOfAddress(externalUserId, account.poaRequiredForExtended === true);
     await this.awaitActiveAccount();
   }
 
@@ -352,6 +356,17 @@ class Onboarding {
           p.createPartnerAccount({ externalUserId, email: this.input.email, phoneNumber: this.input.phoneNumber, record: this.requireKycRecord() }),
         );
         if (account.partnerUserId) this.progress.setIds({ partnerUserId: account.partnerUserId });
+        if (account.alreadyExisted && account.poaRequiredForExtended === null) {
+          // Our own earlier attempt created it and its answer was lost (P410 on the retry). P100
+          // has no call to read the user id back: back office finds it in P100's portal. (Answers
+          // recorded before the activity said `null` here carry `false` and replay as they ran.)
+          this.progress.done('partnerAccountExisted');
+          this.progress.noteError({
+            step: 'createPartnerAccount',
+            type: 'PartnerAccountAnswerLost',
+            message: 'P100 created the account but its answer was lost; the P100 user id is not known',
+          });
+        }
         this.progress.done('partnerAccountCreated');
         return account;
       } catch (err) {
@@ -364,8 +379,7 @@ class Onboarding {
   /** P100's own KYC, by the configured method; answers once P100 has what it needs. */
   private async partnerKyc(externalUserId: string, attempt: number): Promise<void> {
     if (this.settings.partnerKycMethod === 'A') {
-      const files = await this.waitForFiles('KYC', 'AWAITING_FILES');
-      await this.withAttention('uploadKycFiles', (p) => p.uploadKycFiles({ externalUserId, files }));
+      await this.uploadFiles('KYC', 'uploadKycFiles', (p, files) => p.uploadKycFiles({ externalUserId, files }));
       this.progress.done(`partnerKycFilesUploaded#${attempt}`);
       return;
     }
@@ -422,10 +436,19 @@ class Onboarding {
     }
   }
 
-  private async proofOfAddress(externalUserId: string): Promise<void> {
+  /** `requiredForSure` false: P100's answer was lost, so it may want none (it then answers P460). */
+  private async proofOfAddress(externalUserId: string, requiredForSure: boolean): Promise<void> {
     for (;;) {
-      const files = await this.waitForFiles('PROOF_OF_ADDRESS', 'AWAITING_FILES');
-      await this.withAttention('uploadPoaFiles', (p) => p.uploadPoaFiles({ externalUserId, files }));
+      try {
+        await this.uploadFiles('PROOF_OF_ADDRESS', 'uploadPoaFiles', (p, files) => p.uploadPoaFiles({ externalUserId, files }));
+      } catch (err) {
+        // Asked for only because the account's answer was lost: P100 wants none (P460).
+        if (!requiredForSure && failedWith(err, FailureType.PartnerPoaNotRequired)) {
+          this.progress.done('proofOfAddressNotRequired');
+          return;
+        }
+        throw err;
+      }
       this.progress.done('proofOfAddressUploaded');
       this.progress.enter('VERIFYING_PARTNER_ACCOUNT');
       const result = await this.awaitPartnerStatus(
@@ -491,6 +514,28 @@ class Onboarding {
   /** Waits for the user; a user who does not come back within `timeout` abandons the onboarding. */
   private async waitForUser(ready: () => boolean, timeout: Duration, abandonReason: string): Promise<void> {
     if (!(await condition(ready, timeout))) throw new OnboardingEnded('ABANDONED', abandonReason);
+  }
+
+  /**
+   * Waits for the user's files and sends them to P100. A stored file that is gone, or a file P100
+   * refuses (P426 type, P440 size), is the user's to replace: the user is asked for the files again.
+   */
+  private async uploadFiles(
+    purpose: FileUpload['purpose'],
+    step: 'uploadKycFiles' | 'uploadPoaFiles',
+    upload: (providers: Providers, files: StoredFile[]) => Promise<unknown>,
+  ): Promise<void> {
+    for (;;) {
+      const files = await this.waitForFiles(purpose, 'AWAITING_FILES');
+      try {
+        await this.withAttention(step, (p) => upload(p, files));
+        return;
+      } catch (err) {
+        if (!failedWith(err, FailureType.StoredFileMissing, FailureType.PartnerFileRejected)) throw err;
+        this.progress.noteError({ step, ...describeFailure(err) });
+        delete this.uploads[purpose];
+      }
+    }
   }
 
   private async waitForFiles(purpose: FileUpload['purpose'], stage: Stage): Promise<StoredFile[]> {
@@ -674,7 +719,7 @@ class Onboarding {
           this.lockedOutReason = channel === 'email' ? 'EmailCodeBlocked' : 'SmsCodeBlocked';
           return { accepted: false, attemptsLeft: 0 };
         }
-        if (!failedWith(err, FailureType.InvalidCode)) throw err;
+        if (!failedWith(err, FailureType.InvalidCode)) throw providerCouldNotAnswer(err);
         if (channel === 'email') this.emailAttemptsLeft--;
         else this.smsAttemptsLeft--;
         if (attemptsLeft() <= 0) this.lockedOutReason = channel === 'email' ? 'EmailCodeAttemptsExceeded' : 'SmsCodeAttemptsExceeded';
@@ -699,7 +744,7 @@ class Onboarding {
         if (failedWith(err, FailureType.ResendNotAllowed)) {
           return { accepted: false, retryAfterSeconds: Math.ceil(msOf(this.settings.codeResendCooldown) / 1000) };
         }
-        throw err;
+        throw providerCouldNotAnswer(err);
       }
       if (channel === 'email') this.lastEmailSentAt = Date.now();
       else this.lastSmsSentAt = Date.now();
@@ -761,6 +806,20 @@ function phaseOfStage(stage: Stage): Phase | undefined {
 
 function requireCode(code: unknown): void {
   if (typeof code !== 'string' || !/^\d{4,8}$/.test(code)) throw invalidInput('the code must be 4 to 8 digits');
+}
+
+/**
+ * A provider that kept failing while the user waited for a code check or resend: the user's call
+ * failed for a reason of the provider's, nothing was counted, and the same call may be sent again
+ * (the API answers 503 with Retry-After). Business outcomes pass through unchanged.
+ */
+function providerCouldNotAnswer(err: unknown): unknown {
+  if (isCancellation(err) || isBusinessFailure(err)) return err;
+  return ApplicationFailure.create({
+    type: FailureType.ProviderUnavailable,
+    message: `10nPay could not answer (${describeFailure(err).type}); try again shortly`,
+    nonRetryable: true,
+  });
 }
 
 function wrongStage(message: string): ApplicationFailure {

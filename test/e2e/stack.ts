@@ -16,13 +16,16 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities, createActivityDependencies } from '../../src/activities';
+import { TennpayClient } from '../../src/activities/tennpay/client';
 import { createApp } from '../../src/api/app';
+import { KycOptionsCache } from '../../src/api/kyc-options';
 import { createPartnerKycPageFetcher } from '../../src/api/partner-kyc-page';
 import {
   loadApiConfig,
   loadOnboardingSettings,
   loadPartnerConfig,
   loadTemporalConfig,
+  loadTennpayConfig,
   loadWorkerConfig,
 } from '../../src/config';
 import type { OnboardingSettings } from '../../src/domain/onboarding';
@@ -196,6 +199,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const partnerConfig = loadPartnerConfig(env);
     let overrides: Partial<OnboardingSettings> = {};
     loadOnboardingSettings(env);
+    // The API reads 10nPay's lookup lists with its own client, as src/api/main.ts does.
+    const tennpay = TennpayClient.fromConfig(loadTennpayConfig(env));
+    cleanups.push(() => tennpay.close());
     const app = createApp({
       client,
       api: apiConfig,
@@ -204,6 +210,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       settings: () => ({ ...loadOnboardingSettings(env), ...overrides }),
       fileStore: new FileStore(apiConfig.FILE_STORE_DIR),
       partnerKycPage: createPartnerKycPageFetcher(partnerConfig),
+      kycOptions: new KycOptionsCache(tennpay),
       logger: silent,
       metrics: createMetrics({ defaultMetrics: false }),
     });

@@ -91,7 +91,7 @@ export function createPartnerActivities(deps: {
           return { bytes: await fileStore.read(f), contentType: f.contentType, filename: `file-${i + 1}.${ext(f.contentType)}` };
         } catch {
           throw ApplicationFailure.create({
-            type: FailureType.PartnerKycFilesMissing,
+            type: FailureType.StoredFileMissing,
             message: `stored file ${i + 1} of ${files.length} is missing or does not match its checksum`,
             nonRetryable: true,
           });
@@ -107,9 +107,9 @@ export function createPartnerActivities(deps: {
         return { partnerUserId: res.userId, poaRequiredForExtended: res.poaRequiredForExtended, alreadyExisted: false };
       } catch (err) {
         // Our externalUserId is stable per onboarding: P410 means our own earlier attempt succeeded
-        // (its answer lost), so the account is there.
+        // (its answer lost), so the account is there; what that answer said is unknown.
         if (isFailure(err, FailureType.PartnerAccountExists)) {
-          return { partnerUserId: null, poaRequiredForExtended: false, alreadyExisted: true };
+          return { partnerUserId: null, poaRequiredForExtended: null, alreadyExisted: true };
         }
         throw err;
       }

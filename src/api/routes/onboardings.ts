@@ -5,10 +5,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import express, { type Request, type Response, Router } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
 import { rateLimit } from 'express-rate-limit';
 import multer from 'multer';
-import type { z } from 'zod';
 import { ALLOWED_FILE_TYPES, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, type StoredFile } from '../../domain/files';
 import {
   type NextAction,
@@ -39,18 +39,19 @@ import {
   type ResendResult,
 } from '../../workflows/messages';
 import { isTrustedUrl } from '../../activities/trusted-url';
-import { onboardingAccess } from '../auth';
 import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type Handlers, inputOf } from '../mount-routes';
 import { type Problem, ProblemError, problems, sendProblem } from '../problem-details';
 import {
-  codeBodySchema,
+  type StartOnboardingBody,
+  type codeBodySchema,
+  type partnerKycQuerySchema,
   filesFormSchema,
-  idempotencyKeySchema,
-  kycDataBodySchema,
-  redirectBodySchema,
-  startOnboardingBodySchema,
+  type kycDataBodySchema,
+  type redirectBodySchema,
 } from '../schemas';
 import { canonicalJson } from '../secrets';
+import { checkKycCodes } from './reference';
 import { isNotFound, problemForTemporalError } from '../temporal-errors';
 
 /** The workflow's type, by name (the API does not import workflow code). */
@@ -60,20 +61,13 @@ export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
 /** How long a partner-KYC link stays valid. */
 export const PARTNER_KYC_LINK_TTL_SECONDS = 15 * 60;
 
-const json = express.json({ limit: '64kb' });
-
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, value: unknown, what = 'body'): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ProblemError(problems.validation(r.error, what));
-  return r.data;
+/** The Idempotency-Key header, as the route table checked it. */
+function idempotencyKeyOf(res: Response): string | undefined {
+  return inputOf<{ headers: { 'Idempotency-Key'?: string } }>(res).headers['Idempotency-Key'];
 }
 
-function idempotencyKeyOf(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key === undefined) return undefined;
-  const r = idempotencyKeySchema.safeParse(key);
-  if (!r.success) throw new ProblemError(problems.badRequest('The Idempotency-Key header is malformed'));
-  return r.data;
+function bodyOf<T>(res: Response): T {
+  return inputOf(res).body as T;
 }
 
 /** The memo kept on each onboarding to recognise a repeated start: keyed hashes, no personal data. */
@@ -82,8 +76,8 @@ interface StartMemo {
   idempotencyKeyHash?: string;
 }
 
-export function onboardingsRouter(ctx: ApiContext): Router {
-  const router = Router();
+/** The frontend's operations of the route table (and the signed partner-KYC link). */
+export function onboardingsHandlers(ctx: ApiContext): Handlers {
   const { client, secrets, timeouts } = ctx;
   const handleOf = (id: string): WorkflowHandle<OnboardingWorkflow> => client.workflow.getHandle<OnboardingWorkflow>(workflowIdFor(id));
 
@@ -101,9 +95,10 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     },
   });
 
-  router.post('/', startLimiter, json, async (req, res) => {
-    const body = parse(startOnboardingBodySchema, req.body);
-    const key = idempotencyKeyOf(req);
+  async function startOnboarding(req: Request, res: Response): Promise<void> {
+    const body = bodyOf<StartOnboardingBody>(res);
+    if (body.profile) await checkKycCodes(ctx, body.profile, ['profile']);
+    const key = idempotencyKeyOf(res);
     const candidates = body.externalRef
       ? secrets.onboardingIdsForExternalRef(body.externalRef)
       : key
@@ -152,13 +147,14 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       return repeatedStart(res, onboardingId, body, key);
     }
     ctx.metrics.onboardingsStarted.inc({ outcome: 'started' });
+    res.setHeader('Cache-Control', 'no-store');
     res.status(201).json({
       onboardingId,
       accessToken: secrets.accessTokenFor(onboardingId),
       stage: 'CREATING_USER' satisfies Stage,
       nextAction: { type: 'WAIT' } satisfies NextAction,
     });
-  });
+  }
 
   /** The first of `ids` (derived under old signing keys) whose onboarding exists, if any. */
   async function existingAmong(ids: string[]): Promise<string | undefined> {
@@ -180,7 +176,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
    * The onboarding exists already: the same key and body get it again; anything else does not.
    * The memo's hashes may come from an old signing key, so they are checked against every key.
    */
-  async function repeatedStart(res: Response, onboardingId: string, body: z.infer<typeof startOnboardingBodySchema>, key: string | undefined): Promise<void> {
+  async function repeatedStart(res: Response, onboardingId: string, body: StartOnboardingBody, key: string | undefined): Promise<void> {
     const handle = handleOf(onboardingId);
     const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), onboardingId);
     const existing = (description.memo ?? {}) as StartMemo;
@@ -204,6 +200,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       } catch {
         // the worker is slow or down: the search attributes tell the stage, the user waits
       }
+      res.setHeader('Cache-Control', 'no-store');
       res.status(200).json({ onboardingId, accessToken: secrets.accessTokenFor(onboardingId), stage, nextAction });
       return;
     }
@@ -214,7 +211,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
   }
 
   // ---------------------------------------------------------------- GET /onboardings/{id}
-  router.get('/:id', onboardingAccess(ctx, { allowOps: true }), async (req, res) => {
+  async function getOnboarding(req: Request, res: Response): Promise<void> {
     const id = res.locals.onboardingId as string;
     const handle = handleOf(id);
     let view: OnboardingView;
@@ -230,7 +227,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       return;
     }
     res.status(200).json(decorateView(ctx, req, view));
-  });
+  }
 
   // ---------------------------------------------------------------- the user's steps (updates)
   type Stability = 'body' | 'unique';
@@ -251,7 +248,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     stability: Stability = 'body',
   ): Promise<Ret> {
     const id = res.locals.onboardingId as string;
-    const key = idempotencyKeyOf(req);
+    const key = idempotencyKeyOf(res);
     const handle = handleOf(id);
     const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), id);
     if (description.status.name !== 'RUNNING') {
@@ -273,8 +270,6 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     const typedDef = def as unknown as UpdateDefinition<Ret, [unknown], string>;
     return temporalCall(ctx, timeouts.updateMs, () => handle.executeUpdate(typedDef, { args: args as unknown as [unknown], updateId }), id);
   }
-
-  const access = onboardingAccess(ctx);
 
   function answerCode(res: Response, result: CodeResult): void {
     if (result.accepted) {
@@ -302,37 +297,39 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     sendProblem(res, problems.conflict('A new code cannot be sent now', { onboardingId: res.locals.onboardingId }));
   }
 
-  router.post('/:id/email-confirmation', access, json, async (req, res) => {
-    const body = parse(codeBodySchema, req.body);
+  type CodeBody = z.output<typeof codeBodySchema>;
+  const confirmEmail = async (req: Request, res: Response) => {
+    const body = bodyOf<CodeBody>(res);
     answerCode(res, await update(req, res, 'submitEmailCode', submitEmailCode, () => [{ code: body.code }], body));
-  });
-  router.post('/:id/email-confirmation/resend', access, async (req, res) => {
+  };
+  const resendEmail = async (req: Request, res: Response) => {
     answerResend(res, await update(req, res, 'resendEmailCode', resendEmailCode, () => [], {}, 'unique'));
-  });
-  router.post('/:id/sms-code', access, json, async (req, res) => {
-    const body = parse(codeBodySchema, req.body);
+  };
+  const confirmSmsCode = async (req: Request, res: Response) => {
+    const body = bodyOf<CodeBody>(res);
     answerCode(res, await update(req, res, 'submitSmsCode', submitSmsCode, () => [{ code: body.code }], body));
-  });
-  router.post('/:id/sms-code/resend', access, async (req, res) => {
+  };
+  const resendSms = async (req: Request, res: Response) => {
     answerResend(res, await update(req, res, 'resendSmsCode', resendSmsCode, () => [], {}, 'unique'));
-  });
-  router.post('/:id/kyc-data', access, json, async (req, res) => {
-    const body = parse(kycDataBodySchema, req.body);
+  };
+  const submitKyc = async (req: Request, res: Response) => {
+    const body = bodyOf<z.output<typeof kycDataBodySchema>>(res);
+    await checkKycCodes(ctx, body);
     await update(req, res, 'submitKycData', submitKycData, () => [body] as [typeof body], body);
     res.status(200).json({ accepted: true });
-  });
-  router.post('/:id/identification/restart', access, async (req, res) => {
+  };
+  const restart = async (req: Request, res: Response) => {
     await update(req, res, 'restartIdentification', restartIdentification, () => [{ requestedBy: 'frontend' }], {}, 'unique');
     res.status(200).json({ accepted: true });
-  });
+  };
 
   // ---------------------------------------------------------------- Borica redirects (a signal)
-  router.post('/:id/redirects', access, json, async (req, res) => {
-    const body = parse(redirectBodySchema, req.body);
+  const relayRedirect = async (_req: Request, res: Response) => {
+    const body = bodyOf<z.output<typeof redirectBodySchema>>(res);
     const id = res.locals.onboardingId as string;
     await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, body), id);
     res.status(202).json({ accepted: true });
-  });
+  };
 
   // ---------------------------------------------------------------- files
   const upload = multer({
@@ -340,10 +337,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES_PER_UPLOAD, fields: 5, fieldSize: 1024, parts: MAX_FILES_PER_UPLOAD + 5 },
   }).array('files', MAX_FILES_PER_UPLOAD);
 
-  router.post(
-    '/:id/files',
-    access,
-    (req, res, next) => {
+  const readUpload: RequestHandler = (req, res, next) => {
       if (!req.is('multipart/form-data')) {
         throw new ProblemError(problems.badRequest('Send the files as multipart/form-data with a "purpose" field and "files"'));
       }
@@ -351,9 +345,11 @@ export function onboardingsRouter(ctx: ApiContext): Router {
         if (!err) return next();
         next(new ProblemError(multerProblem(err)));
       });
-    },
-    async (req, res) => {
-      const form = parse(filesFormSchema, req.body, 'form');
+  };
+  const uploadFiles = async (req: Request, res: Response) => {
+      const r = filesFormSchema.safeParse(req.body);
+      if (!r.success) throw new ProblemError(problems.validation(r.error, 'form'));
+      const form = r.data;
       const files = (req.files ?? []) as Express.Multer.File[];
       if (files.length === 0) throw new ProblemError(problems.badRequest('At least one file is required in the "files" field'));
       const typed = files.map((f, i) => {
@@ -394,19 +390,17 @@ export function onboardingsRouter(ctx: ApiContext): Router {
         throw err;
       }
       res.status(200).json(result);
-    },
-  );
+  };
 
   // ---------------------------------------------------------------- the signed partner-KYC link
-  router.get('/:id/partner-kyc', async (req, res) => {
-    const id = String(req.params.id);
-    const exp = Number(typeof req.query.exp === 'string' ? req.query.exp : NaN);
-    const sig = typeof req.query.sig === 'string' ? req.query.sig : '';
-    const linkVerificationId = typeof req.query.v === 'string' ? req.query.v : '';
+  const openPartnerKyc = async (req: Request, res: Response) => {
+    // The route table checked the shapes (a 403 when they do not fit): the signature decides.
+    const { params, query } = inputOf<{ params: { id: string }; query: z.output<typeof partnerKycQuerySchema> }>(res);
+    const id = params.id;
+    const exp = Number(query.exp);
+    const sig = query.sig;
+    const linkVerificationId = query.v;
     const forbidden: Problem = { status: 403, slug: 'invalid-link', title: 'Invalid link', detail: 'The link is not valid' };
-    if (!/^[0-9a-f-]{36}$/.test(id) || !Number.isSafeInteger(exp) || !/^[A-Za-z0-9_-]{43}$/.test(sig) || !/^[\x21-\x7e]{1,200}$/.test(linkVerificationId)) {
-      throw new ProblemError(forbidden);
-    }
     // The signature and the expiry are checked before Temporal is asked anything: an unsigned
     // caller costs the worker nothing.
     if (!ctx.secrets.checkPartnerKycLink(id, linkVerificationId, exp, sig)) throw new ProblemError(forbidden);
@@ -455,9 +449,21 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       title: 'The partner refused the verification page',
       detail: 'The partner verification cannot be opened now; open the onboarding again later',
     });
-  });
+  };
 
-  return router;
+  return {
+    startOnboarding: { before: [startLimiter], handle: startOnboarding },
+    getOnboarding,
+    confirmEmail,
+    resendEmailCode: resendEmail,
+    confirmSmsCode,
+    resendSmsCode: resendSms,
+    submitKycData: submitKyc,
+    relayRedirect,
+    restartIdentification: restart,
+    uploadFiles: { handle: [readUpload, uploadFiles] },
+    openPartnerKyc,
+  };
 }
 
 // ---------------------------------------------------------------- helpers
