@@ -57,7 +57,7 @@ async function serve(overrides: Omit<Partial<AppDeps>, 'api'> & { api?: Partial<
     temporal: temporalConfig,
     partner: { PARTNER_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
     settings: () => testSettings(),
-    fileStore: new FileStore('/nonexistent'),
+    fileStore: new FileStore('/nonexistent', { current: temporalConfig.PAYLOAD_ENCRYPTION_KEY }),
     partnerKycPage: async () => ({ status: 200, contentType: 'text/html', location: undefined, body: '<html>partner</html>' }),
     logger: silentLogger,
     metrics,

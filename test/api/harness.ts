@@ -113,7 +113,7 @@ export async function createHarness(): Promise<Harness> {
         temporal: temporalConfig,
         partner: { PARTNER_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
         settings: () => testSettings(),
-        fileStore: new FileStore(fileDir),
+        fileStore: new FileStore(fileDir, { current: temporalConfig.PAYLOAD_ENCRYPTION_KEY }),
         partnerKycPage: async () => ({ status: 200, contentType: 'text/html', location: undefined, body: '<html>partner</html>' }),
         logger: silentLogger,
         metrics: createMetrics({ defaultMetrics: false }),
