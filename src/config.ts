@@ -213,7 +213,6 @@ export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
 export function loadOnboardingSettings(env = process.env): import('./domain/onboarding').OnboardingSettings {
   const s = loadOnboardingSettingsEnv(env);
   const partner = parse(partnerCoreSchema.pick({ PARTNER_KYC_METHOD: true }), env);
-  const api = parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env);
   return {
     identificationPollInterval: s.IDENTIFICATION_POLL_INTERVAL,
     identificationPollCap: s.IDENTIFICATION_POLL_CAP,
@@ -231,6 +230,5 @@ export function loadOnboardingSettings(env = process.env): import('./domain/onbo
     partnerKycMaxAttempts: s.PARTNER_KYC_MAX_ATTEMPTS,
     partnerWebhookFallbackAfter: s.PARTNER_WEBHOOK_FALLBACK_AFTER,
     partnerTooManyVerificationsWait: s.PARTNER_TOO_MANY_VERIFICATIONS_WAIT,
-    trustedUrlHosts: api.TRUSTED_URL_HOSTS,
   };
 }

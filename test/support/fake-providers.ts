@@ -172,11 +172,9 @@ export class FakeProviders {
       },
       addUserVerification: async () => {
         await this.enter('addUserVerification');
-        return { alreadyVerified: false };
       },
       uploadPoaFiles: async () => {
         await this.enter('uploadPoaFiles');
-        return { pending: true };
       },
     };
   }
