@@ -206,7 +206,7 @@ const started = (description: string) =>
     links: startedLinks,
   });
 
-export const ROUTES: readonly RouteSpec[] = [
+const ROUTE_SPECS: readonly RouteSpec[] = [
   // ---------------------------------------------------------------- platform
   { operationId: 'healthz', method: 'get', path: '/healthz', summary: 'Liveness', tags: ['platform'], auth: ['public'], responses: { 200: json('Alive', healthSchema) } },
   {
@@ -534,6 +534,12 @@ export const ROUTES: readonly RouteSpec[] = [
     },
   ]),
 ];
+
+/** Wrong ops keys are throttled per address (src/api/auth.ts): every route taking the ops key may answer 429. */
+const opsThrottled = problem('Too many wrong ops keys from this address: wait, right key or not', ['too-many-requests'], retryAfter);
+export const ROUTES: readonly RouteSpec[] = ROUTE_SPECS.map((spec) =>
+  spec.auth.includes('ops') && !spec.responses[429] ? { ...spec, responses: { ...spec.responses, 429: opsThrottled } } : spec,
+);
 
 export type OperationId = (typeof ROUTES)[number]['operationId'];
 
