@@ -46,7 +46,7 @@ async function newProfile(viewport = DESKTOP, isMobile = false): Promise<{ conte
 async function upToKycForm(page: Page, person: Person, opts: { wrongSmsFirst?: boolean; shots?: string } = {}): Promise<void> {
   await page.goto(`${stack.apiUrl}/app/`);
   await heading(page, 'Open your account');
-  if (opts.shots) await shot(page, `${opts.shots}01-start`);
+  if (opts.shots !== undefined) await shot(page, `${opts.shots}01-start`);
   await page.fill('input[name="email"]', person.email);
   await page.fill('input[name="phoneNumber"]', person.phoneNumber);
   await page.click('form button[type="submit"]');
@@ -56,7 +56,7 @@ async function upToKycForm(page: Page, person: Person, opts: { wrongSmsFirst?: b
   expect(await page.textContent('#attempts')).toContain('5 tries left');
   expect(await page.isDisabled('text=Send me a new code')).toBe(true);
   expect(await page.textContent('main')).toMatch(/ask for a new code in \d+ seconds?/);
-  if (opts.shots) await shot(page, `${opts.shots}02-email-code`);
+  if (opts.shots !== undefined) await shot(page, `${opts.shots}02-email-code`);
   await enterCode(page, await stack.control.latestEmailCode(person.email, { waitMs: 60_000 }));
 
   await heading(page, 'Confirm your phone number');
@@ -68,7 +68,7 @@ async function upToKycForm(page: Page, person: Person, opts: { wrongSmsFirst?: b
     expect(await page.textContent('#attempts')).toContain('4 tries left');
     expect(await page.getAttribute('input[name="code"]', 'aria-invalid')).toBe('true');
     expect(await page.evaluate<string | null>('document.activeElement && document.activeElement.getAttribute("name")')).toBe('code');
-    if (opts.shots) await shot(page, `${opts.shots}03-sms-code-wrong`);
+    if (opts.shots !== undefined) await shot(page, `${opts.shots}03-sms-code-wrong`);
   }
   await enterCode(page, sms);
   await heading(page, 'Tell us about yourself');
