@@ -131,9 +131,11 @@ describe('the reference frontend in a browser', () => {
     }
   });
 
-  it('method A on a phone-sized screen: the ID photos uploaded, nothing wider than the screen, to COMPLETED', async () => {
+  it('method A on a phone-sized screen: the ID photos and a proof of address uploaded, nothing wider than the screen, to COMPLETED', async () => {
     stack.setSettingsOverrides({ partnerKycMethod: 'A' });
     const person = newPerson();
+    // P100 asks this person for a proof of address (Create User Account: poaRequiredForExtended).
+    await stack.control.setSwitch({ name: 'poaRequired', email: person.email, times: 1 });
     const { context, page, errors } = await newProfile(PHONE, true);
     try {
       await upToKycForm(page, person);
@@ -154,9 +156,16 @@ describe('the reference frontend in a browser', () => {
         { name: 'id-back.pdf', mimeType: 'application/pdf', buffer: TINY_PDF },
       ]);
       await page.click('form button[type="submit"]');
+
+      await heading(page, 'Upload a proof of address');
+      expect(await fitsWidth(page)).toBe(true);
+      await shot(page, 'phone-03-proof-of-address');
+      await page.setInputFiles('input[type="file"]', [{ name: 'utility-bill.pdf', mimeType: 'application/pdf', buffer: TINY_PDF }]);
+      await page.click('form button[type="submit"]');
+      // The sandbox's P100 reviews the proof of address by itself and tells the service.
       await heading(page, 'Your account is open');
       expect(await fitsWidth(page)).toBe(true);
-      await shot(page, 'phone-03-completed');
+      await shot(page, 'phone-04-completed');
       expect(errors).toEqual([]);
     } finally {
       stack.setSettingsOverrides({});

@@ -18,7 +18,13 @@ export async function shot(page: Page, name: string): Promise<void> {
 
 /** Waits for the screen whose heading says `text` (the app moves focus to it). */
 export async function heading(page: Page, text: string, timeout = 60_000): Promise<void> {
-  await page.locator('h1', { hasText: text }).waitFor({ state: 'visible', timeout });
+  try {
+    await page.locator('h1', { hasText: text }).waitFor({ state: 'visible', timeout });
+  } catch (err) {
+    // Say what the person saw instead.
+    const shown = await page.textContent('main', { timeout: 1_000 }).catch(() => null);
+    throw new Error(`no screen "${text}" within ${timeout} ms; the page shows: ${(shown ?? '(nothing)').replace(/\s+/g, ' ').trim()}`, { cause: err });
+  }
 }
 
 export async function enterCode(page: Page, code: string): Promise<void> {

@@ -173,7 +173,7 @@ class Follower {
         kycScreen(ctx);
         break;
       case 'OPEN_URL':
-        openUrlScreen(ctx, a.url, a.purpose);
+        this.screen = openUrlScreen(ctx, a.url, a.purpose);
         break;
       case 'UPLOAD_FILES':
         uploadScreen(ctx, a.purpose);
