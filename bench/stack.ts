@@ -24,6 +24,8 @@ export interface BenchStack {
   client: Client;
   connection: Connection;
   temporalAddress: string;
+  /** The dev server's Prometheus endpoint, when it printed one. */
+  temporalMetricsUrl: string | undefined;
   pids: Record<ProcessName, number>;
   close(): Promise<void>;
 }
@@ -62,7 +64,17 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       TEMPORAL_PORT: await findFreePort(),
       TEMPORAL_UI_PORT: await findFreePort(),
     };
-    devServer = await startDevServer({ dataDir: layout.temporalDir, port: ports.TEMPORAL_PORT, headless: true, onOutput: quiet('temporal') });
+    let temporalMetricsUrl: string | undefined;
+    const temporalOutput = quiet('temporal');
+    devServer = await startDevServer({
+      dataDir: layout.temporalDir,
+      port: ports.TEMPORAL_PORT,
+      headless: true,
+      onOutput: (line) => {
+        temporalMetricsUrl ??= /Temporal Metrics:\s+(\S+)/.exec(line)?.[1];
+        temporalOutput(line);
+      },
+    });
     const { secrets } = loadOrCreateSecrets(layout.dataDir);
     const certs = await ensureCertificates(layout.certDir);
     const base: NodeJS.ProcessEnv = {
@@ -101,6 +113,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       client,
       connection,
       temporalAddress: devServer.address,
+      temporalMetricsUrl,
       pids: { api: api.child.pid!, worker: worker.child.pid!, sandbox: sandbox.child.pid!, temporal: devServer.pid },
       close,
     };

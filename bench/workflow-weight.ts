@@ -22,7 +22,7 @@ const heap = async (): Promise<number> => {
 };
 
 const VARIANTS: Record<string, Partial<BundleOptions>> = {
-  'nothing preloaded': { preloadModules: [] },
+  ...(process.env.WEIGHT_ONLY_WORKER ? {} : { 'nothing preloaded': { preloadModules: [] } }),
   'zod and the domain schemas preloaded (the worker\'s bundle)': {},
 };
 
