@@ -4,11 +4,12 @@
 //   journeys  whole onboardings through the HTTP API at concurrency 20, the sandbox answering at
 //             once: latency of each user action, onboardings/s, history length and events per
 //             type, CPU seconds per onboarding per process, Temporal calls per user action;
+//   codec     encrypt + decrypt round trips of a KYC payload;
 //   bare      a bare workflow with the same activities, updates and signals, no work in them, on
 //             the same server in the same run: workflows/s, and the onboardings' ratio to it.
 // Everything runs as `npm start` runs it (one process each for Temporal, sandbox, worker, API).
 // Options: --quick (smaller counts, under 3 minutes); --waiting N, --cache C, --evicted-sample S,
-// --onboardings N, --concurrency C; --only memory,journeys,bare.
+// --onboardings N, --concurrency C, --codec-rounds R; --only codec,memory,journeys,bare.
 import os from 'node:os';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -16,6 +17,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { runBare } from './bare/driver';
 import { planOf } from './bare/plan';
 import { runJourneys } from './journeys';
+import { benchCodec } from './codec';
 import { benchMemory } from './memory';
 import { startBenchStack } from './stack';
 import { mb, summary, percentile } from './stats';
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   console.log(`onboarding bench ${new Date().toISOString()}${quick ? ' (--quick)' : ''}: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ` +
     `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start — the machine may be shared with other work: the figures are of this run, under this load`);
+  if (runs('codec')) console.log(`\n${await benchCodec(option('codec-rounds', quick ? 500 : 2000))}`);
   const waiting = option('waiting', quick ? 200 : 1000);
   const cacheSize = option('cache', quick ? 100 : 500);
   const total = option('onboardings', quick ? 20 : 100);
