@@ -55,8 +55,8 @@ async function main(): Promise<void> {
     if (runs('memory')) {
       const m = await benchMemory(stack, waiting, cacheSize, option('evicted-sample', quick ? 30 : 200));
       console.log(`\nmemory: ${m.waiting} onboardings waiting for their e-mail code (started in ${m.startSeconds.toFixed(0)} s), WORKFLOW_CACHE_SIZE=${cacheSize}`);
-      console.log(`  worker RSS ${mb(m.workerRss)} (goal ≤ 400 MB at 1,000 waiting), ${mb(m.workerRssBefore)} idle before, peak ${mb(m.workerPeak)}; ` +
-        `${((m.workerRss - m.workerRssBefore) / 1024 / Math.min(waiting, cacheSize)).toFixed(0)} kB above idle per cached onboarding`);
+      console.log(`  worker RSS (goal ≤ 400 MB at 1,000 waiting): ${mb(m.workerRss)} 3 s after the last start, ${mb(m.workerRssIdle)} after 30 s more; ` +
+        `${mb(m.workerRssBefore)} before any onboarding, peak ${mb(m.workerPeak)}`);
       if (m.evictedQuery) {
         console.log(`  a message to an evicted onboarding (goal p99 ≤ 300 ms), one at a time, ${m.sampled} onboardings:`);
         console.log(`    query  GET /onboardings/{id}: ${m.evictedQuery}`);
