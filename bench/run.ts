@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   const concurrency = option('concurrency', 20);
   // One stack for every phase: P100 method A, so that a journey has an upload among its actions.
   const stack = await startBenchStack({ WORKFLOW_CACHE_SIZE: String(cacheSize), PARTNER_KYC_METHOD: 'A' });
+  // Interrupted, the bench still stops the processes it started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.close().finally(() => process.exit(130)));
   try {
     if (runs('memory')) {
       const m = await benchMemory(stack, waiting, cacheSize, option('evicted-sample', quick ? 30 : 200));

@@ -87,6 +87,9 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       START_RATE_LIMIT_PER_MINUTE: '1000000',
       IDENTIFICATION_POLL_INTERVAL: '500ms',
       WORKER_METRICS_ADDRESS: '',
+      // Memory settings of the processes themselves, when the bench is run with them.
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+      ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
       ...env,
     };
     const full = localEnvironment({ env: base, ports, layout, secrets, certs, temporalAddress: devServer.address });
