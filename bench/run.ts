@@ -55,9 +55,10 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.close().finally(() => process.exit(130)));
   try {
     if (runs('memory')) {
-      const m = await benchMemory(stack, waiting, cacheSize, option('evicted-sample', quick ? 30 : 200));
+      const settle = quick ? 10 : 30;
+      const m = await benchMemory(stack, waiting, cacheSize, option('evicted-sample', quick ? 30 : 200), settle);
       console.log(`\nmemory: ${m.waiting} onboardings waiting for their e-mail code (started in ${m.startSeconds.toFixed(0)} s), WORKFLOW_CACHE_SIZE=${cacheSize}`);
-      console.log(`  worker RSS (goal ≤ 400 MB at 1,000 waiting): ${mb(m.workerRss)} 3 s after the last start, ${mb(m.workerRssIdle)} after 30 s more; ` +
+      console.log(`  worker RSS (goal ≤ 400 MB at 1,000 waiting): ${mb(m.workerRss)} 3 s after the last start, ${mb(m.workerRssIdle)} after ${settle} s more; ` +
         `${mb(m.workerRssBefore)} before any onboarding, peak ${mb(m.workerPeak)}`);
       if (m.evictedQuery) {
         console.log(`  a message to an evicted onboarding (goal p99 ≤ 300 ms), one at a time, ${m.sampled} onboardings:`);
