@@ -63,6 +63,8 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       SANDBOX_AUTH_PORT: await findFreePort(),
       TEMPORAL_PORT: await findFreePort(),
       TEMPORAL_UI_PORT: await findFreePort(),
+      // No PostgreSQL yet: the bench's stack runs without the record.
+      POSTGRES_PORT: await findFreePort(),
     };
     let temporalMetricsUrl: string | undefined;
     const temporalOutput = quiet('temporal');

@@ -6,6 +6,7 @@ import type { OnboardingSettings } from '../domain/onboarding';
 import type { FileStore } from '../files/file-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { ProblemError } from './problem-details';
 import type { ApiSecrets } from './secrets';
@@ -32,6 +33,8 @@ export interface ApiContext {
   settings: () => OnboardingSettings;
   fileStore: FileStore;
   partnerKycPage: PartnerKycPageFetcher;
+  /** 10nPay's lookup lists for GET /reference/kyc-options and the check of KYC codes. */
+  kycOptions?: KycOptionsCache;
   codec: PayloadCodec;
   secrets: ApiSecrets;
   timeouts: Timeouts;

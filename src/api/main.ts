@@ -2,12 +2,14 @@
 // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (bounded), then close
 // the Temporal connection and exit.
 import type { Server } from 'node:http';
-import { loadApiConfig, loadOnboardingSettings, loadPartnerConfig, loadTemporalConfig } from '../config';
+import { TennpayClient } from '../activities/tennpay/client';
+import { loadApiConfig, loadOnboardingSettings, loadPartnerConfig, loadTemporalConfig, loadTennpayConfig } from '../config';
 import { FileStore } from '../files/file-store';
 import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
 import { createTemporalClient } from '../temporal/client';
 import { createApp } from './app';
+import { KycOptionsCache } from './kyc-options';
 import { createPartnerKycPageFetcher } from './partner-kyc-page';
 
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -19,6 +21,13 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
   const partner = loadPartnerConfig(env);
   loadOnboardingSettings(env); // fail at start-up on a malformed setting, not on the first request
   const client = await createTemporalClient(temporal);
+  // 10nPay's lookup lists, read with the service's own mTLS token; asked for once now so that the
+  // first KYC form does not wait for them.
+  const tennpay = TennpayClient.fromConfig(loadTennpayConfig(env));
+  const kycOptions = new KycOptionsCache(tennpay, {}, (err) =>
+    logger.warn({ err: err instanceof Error ? err.name : 'unknown error' }, '10nPay lookup lists could not be read'),
+  );
+  kycOptions.get().catch(() => undefined);
   const app = createApp({
     client,
     api,
@@ -27,6 +36,7 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
     settings: () => loadOnboardingSettings(env),
     fileStore: new FileStore(api.FILE_STORE_DIR),
     partnerKycPage: createPartnerKycPageFetcher(partner),
+    kycOptions,
     logger,
     metrics: createMetrics(),
   });
@@ -46,6 +56,7 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
       await closed;
       clearTimeout(timer);
       await client.connection.close();
+      await tennpay.close();
       logger.info('API stopped');
     })());
   return { server, shutdown };

@@ -1,10 +1,11 @@
 // `npm run worker`: the onboarding worker process, configured only by the environment.
 // More workers on the same task queue are how the service scales past one machine.
-import { NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import { Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities, createActivityDependencies } from '../activities';
 import { loadWorkerConfig } from '../config';
 import { createLogger } from '../observability/logger';
 import { temporalLoggerOf } from '../observability/temporal-logger';
+import { connectTemporalWorker, describeConnection } from '../temporal/connection';
 import { WORKFLOW_BUNDLE_OPTIONS, createOnboardingWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     logger: temporalLoggerOf(logger),
     ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.TEMPORAL_ADDRESS });
+  const connection = await connectTemporalWorker(config.temporal);
   // A deploy runs the bundle built into its image (WORKFLOW_BUNDLE_PATH); without one, the current
   // sources are bundled now, so a development worker never runs a stale bundle.
   const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   // The worker installs its own SIGINT/SIGTERM handlers: it stops polling, lets running tasks
   // finish within the grace time and hands the rest back to the server.
   logger.info(
-    { taskQueue: config.temporal.TASK_QUEUE, address: config.temporal.TEMPORAL_ADDRESS, bundle: bundlePath ? 'pre-built' : 'bundled at start-up', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
+    { taskQueue: config.temporal.TASK_QUEUE, temporal: describeConnection(config.temporal), bundle: bundlePath ? 'pre-built' : 'bundled at start-up', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
     'Worker polling',
   );
   await worker.run();

@@ -9,39 +9,31 @@
 //   POST /ops/onboardings/{id}/cancel {"reason"}       202
 //   POST /ops/onboardings/batch/{retry|restart-identification|cancel}
 //        {"stage"?,"waitingLongerThan"?,"needsAttention"?,"reason"?,"dryRun"?} → 200 report
-import express, { type Request, Router } from 'express';
-import { z } from 'zod';
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
 import {
   DEFAULT_PAGE_SIZE,
   OPS_ACTIONS,
   type OpsAction,
   describeOnboarding,
-  listFiltersSchema,
+  type ListFilters,
   listOnboardings,
-  pagingSchema,
   runAction,
   runBatch,
   OnboardingHasEnded,
 } from '../../ops/onboardings';
 import { registerOnboardingGauges } from '../../observability/onboarding-gauges';
-import { UUID_PATTERN, opsAccess } from '../auth';
 import { CONSOLE_HTML, CONSOLE_SCRIPT } from '../console/page';
 import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type Handlers, inputOf } from '../mount-routes';
 import { ProblemError, problems } from '../problem-details';
+import type { opsBatchCancelBodySchema, opsListQuerySchema } from '../schemas';
 import { canonicalJson } from '../secrets';
-import { opsActionBodySchema as actionBodySchema, opsBatchBodySchema as batchBodySchema, opsCancelBodySchema as cancelBodySchema } from '../schemas';
 import { problemForTemporalError } from '../temporal-errors';
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ProblemError(problems.validation(r.error, what));
-  return r.data;
-}
-
-function onboardingIdOf(req: Request): string {
-  const id = String(req.params.id ?? '');
-  if (!UUID_PATTERN.test(id)) throw new ProblemError(problems.notFound());
-  return id;
+/** The onboarding of `/ops/onboardings/{id}/…`, a uuid as the route table checked. */
+function onboardingIdOf(res: Response): string {
+  return inputOf<{ params: { id: string } }>(res).params.id;
 }
 
 function endedProblem(err: OnboardingHasEnded) {
@@ -54,33 +46,29 @@ function endedProblem(err: OnboardingHasEnded) {
   };
 }
 
-export function opsRouter(ctx: ApiContext): Router {
-  const router = Router();
+/** The ops operations of the route table (the console page and script hold no data). */
+export function opsHandlers(ctx: ApiContext): Handlers {
   registerOnboardingGauges(ctx.metrics.registry, ctx.client, { logger: ctx.logger });
 
   // The console: a static page and script, no data; the key is asked for in the page.
-  router.get('/console', (_req, res) => {
+  const opsConsole = (_req: Request, res: Response) => {
     res.setHeader('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.status(200).type('text/html; charset=utf-8').send(CONSOLE_HTML);
-  });
-  router.get('/console/app.js', (_req, res) => {
+  };
+  const opsConsoleScript = (_req: Request, res: Response) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.status(200).type('text/javascript; charset=utf-8').send(CONSOLE_SCRIPT);
-  });
-
-  router.use(opsAccess(ctx));
-  router.use(express.json({ limit: '64kb' }));
+  };
   const { timeouts } = ctx;
   const requestedByOf = (body: { requestedBy?: string } | undefined) => body?.requestedBy ?? 'ops-api';
 
-  router.get('/onboardings', async (req, res) => {
-    const { pageSize, pageToken, ...rest } = req.query as Record<string, unknown>;
-    const filters = parse(listFiltersSchema, rest, 'query');
-    const paging = parse(pagingSchema, { pageSize, pageToken }, 'query');
+  const listOnboardingsHandler = async (_req: Request, res: Response) => {
+    const { pageSize, pageToken, ...filters } = inputOf<{ query: z.output<typeof opsListQuerySchema> }>(res).query;
+    const paging = { pageSize, pageToken };
     // Page tokens carry a MAC bound to the filters: Temporal answers a token it does not know with
     // an error its client retries until the deadline (a 503 for the caller's mistake), so a forged
     // token, or one from another query, is refused here.
@@ -100,13 +88,11 @@ export function opsRouter(ctx: ApiContext): Router {
       if (problem) throw new ProblemError(problem);
       throw err;
     }
-  });
+  };
 
-  router.post('/onboardings/batch/:action', async (req, res) => {
-    const action = String(req.params.action) as OpsAction;
-    if (!OPS_ACTIONS.includes(action)) throw new ProblemError(problems.notFound('No such batch action; use retry, restart-identification or cancel'));
-    const body = parse(batchBodySchema, req.body ?? {}, 'body');
-    if (action === 'cancel' && !body.reason) throw new ProblemError(problems.badRequest('A batch cancel needs a "reason"'));
+  const batch = (action: OpsAction) => async (_req: Request, res: Response) => {
+    // cancel's body needs a reason (the route table's schema for it); the others may give one.
+    const body = inputOf<{ body: Partial<z.output<typeof opsBatchCancelBodySchema>> & ListFilters }>(res).body;
     const { reason, requestedBy, dryRun, ...filters } = body;
     const report = await temporalCall(ctx, 120_000, () =>
       runBatch(ctx.client, action, filters, {
@@ -121,21 +107,20 @@ export function opsRouter(ctx: ApiContext): Router {
     );
     ctx.logger.info({ action, filters, counts: report.counts, matched: report.matched, dryRun: report.dryRun }, 'ops batch');
     res.status(200).json(report);
-  });
+  };
 
-  router.get('/onboardings/:id', async (req, res) => {
-    const id = onboardingIdOf(req);
+  const opsGetOnboarding = async (_req: Request, res: Response) => {
+    const id = onboardingIdOf(res);
     res.locals.onboardingId = id;
     const detail = await temporalCall(ctx, timeouts.rpcMs + timeouts.queryMs, () => describeOnboarding(ctx.client, id, { queryTimeoutMs: timeouts.queryMs }), id);
     res.status(200).json(detail);
-  });
+  };
 
   const action = (name: OpsAction) =>
-    async (req: Request, res: express.Response) => {
-      const id = onboardingIdOf(req);
+    async (_req: Request, res: Response) => {
+      const id = onboardingIdOf(res);
       res.locals.onboardingId = id;
-      const body: { requestedBy?: string; reason?: string } =
-        name === 'cancel' ? parse(cancelBodySchema, req.body ?? {}, 'body') : parse(actionBodySchema, req.body ?? {}, 'body');
+      const body = inputOf<{ body: { requestedBy?: string; reason?: string } }>(res).body;
       try {
         await temporalCall(
           ctx,
@@ -150,12 +135,16 @@ export function opsRouter(ctx: ApiContext): Router {
       ctx.logger.info({ onboardingId: id, action: name, requestedBy: requestedByOf(body) }, 'ops action');
       res.status(202).json({ onboardingId: id, action: name });
     };
-  router.post('/onboardings/:id/retry', action('retry'));
-  router.post('/onboardings/:id/restart-identification', action('restart-identification'));
-  router.post('/onboardings/:id/cancel', action('cancel'));
-
-  return router;
+  return {
+    opsConsole,
+    opsConsoleScript,
+    listOnboardings: listOnboardingsHandler,
+    opsGetOnboarding,
+    ...Object.fromEntries(OPS_ACTIONS.flatMap((a) => [[`ops_${camel(a)}`, action(a)], [`opsBatch_${camel(a)}`, batch(a)]])),
+  };
 }
+
+const camel = (s: string) => s.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
 
 function grpcInvalidArgument(err: unknown): boolean {
   let e: unknown = err;
