@@ -14,6 +14,7 @@ import os from 'node:os';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadWorkerCacheConfig } from '../src/config';
 import { runBare } from './bare/driver';
 import { planOf } from './bare/plan';
 import { runJourneys } from './journeys';
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
     `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start — the machine may be shared with other work: the figures are of this run, under this load`);
   if (runs('codec')) console.log(`\n${await benchCodec(option('codec-rounds', quick ? 500 : 2000))}`);
   const waiting = option('waiting', quick ? 200 : 1000);
-  const cacheSize = option('cache', quick ? 100 : 500);
+  // The worker's own default in the full run; smaller with --quick, so that some of its 200 are evicted.
+  const cacheSize = option('cache', quick ? 100 : loadWorkerCacheConfig({}).WORKFLOW_CACHE_SIZE);
   const total = option('onboardings', quick ? 20 : 100);
   const concurrency = option('concurrency', 20);
   // One stack for every phase: P100 method A, so that a journey has an upload among its actions.
