@@ -172,7 +172,7 @@ const recordSchema = z.object({
  * message comes, so a worker's memory is bounded by this, not by the number of waiting onboardings.
  */
 const workerCacheSchema = z.object({
-  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).default(200),
 });
 export type WorkerCacheConfig = z.infer<typeof workerCacheSchema>;
 export const loadWorkerCacheConfig = (env = process.env): WorkerCacheConfig => parse(workerCacheSchema, env);
