@@ -32,7 +32,7 @@ import {
   PartnerExternalUserId,
   TennpayUserId,
 } from '../temporal/search-attributes';
-import { cancelOnboarding, onboardingView, restartIdentification, retryStep } from '../workflows/messages';
+import { cancelOnboarding, onboardingView, restartIdentification, retryStep, stepRetried } from '../workflows/messages';
 
 export const OPS_ACTIONS = ['retry', 'restart-identification', 'cancel'] as const;
 export type OpsAction = (typeof OPS_ACTIONS)[number];
@@ -427,6 +427,8 @@ export async function runAction(client: Client, onboardingId: string, action: Op
           id: failing.activityId,
           resetHeartbeat: true,
         });
+        // The workflow did not take part: it hears of the retry so that the trail names the actor.
+        await handle.signal(stepRetried, { requestedBy });
         return { retried: failing.activityType };
       }
       return handle.executeUpdate(retryStep, { args: [{ requestedBy }], updateId });

@@ -3,12 +3,18 @@
 // capped by a schedule-to-close timeout), so its history does not grow with the number of polls.
 import { ActivityCancellationType, ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { OnboardingActivities } from '../activities/types';
-import type { ProviderFailureDetails } from '../activities/provider-errors';
+import type { ProviderFailureDetails } from '../activities/provider-failures';
 import type { FailureType } from '../domain/failures';
 import type { StepError } from '../domain/onboarding';
 import type { OnboardingSettings } from '../domain/onboarding';
 
 export type Providers = OnboardingActivities;
+
+/**
+ * Runs one provider step of the journey: quick retries by the activity's policy, then flagged for
+ * ops and retried slowly (Onboarding.withAttention). Business outcomes go to the caller.
+ */
+export type ProviderStep = <T>(step: string, call: (providers: Providers) => Promise<T>) => Promise<T>;
 
 export function providerCalls(settings: OnboardingSettings) {
   const steps: ActivityOptions = {

@@ -17,7 +17,7 @@ interface FakeUser {
 }
 
 const business = (type: string, message = type) => ApplicationFailure.create({ type, message, nonRetryable: true });
-// Like the real clients' failures (src/activities/provider-errors.ts): the provider, the operation and its HTTP status.
+// Like the real clients' failures (src/activities/provider-failures.ts): the provider, the operation and its HTTP status.
 const TRANSIENT_STATUS: Record<string, number> = { [FailureType.ProviderUnavailable]: 503, [FailureType.RateLimited]: 429 };
 const transient = (type: string, operation: string, message = type) =>
   ApplicationFailure.create({ type, message, details: [{ provider: 'tennpay', operation, httpStatus: TRANSIENT_STATUS[type] ?? 400 }] });
@@ -175,11 +175,9 @@ export class FakeProviders {
       },
       addUserVerification: async () => {
         await this.enter('addUserVerification');
-        return { alreadyVerified: false };
       },
       uploadPoaFiles: async () => {
         await this.enter('uploadPoaFiles');
-        return { pending: true };
       },
     };
   }
