@@ -111,7 +111,7 @@ const onboardingSettingsSchema = z.object({
   CODE_RESEND_COOLDOWN: duration.default('60s'),
   IDENTIFICATION_MAX_RESTARTS: z.coerce.number().int().min(0).default(5),
   KYC_DATA_SUBMISSION_POINT: z.enum(KYC_SUBMISSION_POINTS).default('BEFORE_FINALIZE'),
-  STEP_ATTENTION_AFTER: duration.default('10m'),
+  STEP_ATTENTION_AFTER: duration.default('15s'),
   STEP_SLOW_RETRY_INTERVAL: duration.default('10m'),
   PARTNER_KYC_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
   PARTNER_WEBHOOK_FALLBACK_AFTER: duration.default('15m'),

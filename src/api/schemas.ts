@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { text } from '../domain/json-text';
 import { kycRecordSchema } from '../domain/kyc-record';
-import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema } from '../domain/onboarding';
+import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema, stepErrorSchema } from '../domain/onboarding';
 import { recordEventSchema, recordIdsSchema } from '../record/changes';
 import { MAX_PAGE_SIZE, OPS_ACTIONS, listFiltersSchema } from '../ops/onboardings';
 
@@ -185,7 +185,9 @@ const pendingActivitySchema = z
     lastStartedAt: z.string().optional(),
     nextAttemptAt: z.string().optional(),
     expiresAt: z.string().optional(),
-    lastFailure: z.object({ type: z.string(), message: z.string() }).strict().optional(),
+    lastFailure: z.object({ type: z.string(), message: z.string(), httpStatus: z.number().int().optional() }).strict().optional(),
+    activityId: z.string(),
+    lastAttemptCompletedAt: z.string().optional(),
   })
   .strict();
 
@@ -202,7 +204,12 @@ export const opsDetailSchema = z
     stage: listStageSchema,
     stageEnteredAt: z.string(),
     needsAttention: z.boolean(),
-    lastError: z.object({ type: z.string(), step: z.string().optional(), message: z.string().optional(), at: z.string().optional() }).strict().optional(),
+    lastError: stepErrorSchema
+      .partial()
+      .required({ type: true })
+      .strict()
+      .optional()
+      .meta({ description: 'The failing step’s latest failure, its attempts and since when, brought up to date from the pending activity' }),
     pendingActivities: z.array(pendingActivitySchema),
   })
   .strict();
