@@ -2,6 +2,8 @@
 // validated by zod once at start-up, so a missing or malformed setting stops the process with a
 // message naming the variable instead of failing later inside a request.
 import { existsSync, statSync } from 'node:fs';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { durationSchema } from './domain/onboarding';
 
@@ -166,6 +168,33 @@ const recordSchema = z.object({
   RECORD_PERSONAL_DATA_RETENTION: duration.default('90d'),
 });
 
+// --- Outbound events to the integrator's back office (CONTRACT part 4, "Pushed, not polled"). ---
+// Without INTEGRATOR_WEBHOOK_URL no event is published. Deliveries are retried for
+// INTEGRATOR_DELIVERY_RETRY_FOR (at least 24 h, the contract's floor), the backoff capped at
+// INTEGRATOR_DELIVERY_MAX_INTERVAL; INTEGRATOR_WEBHOOK_TIMEOUT bounds one attempt.
+const atLeast = (min: Duration) => (d: Duration) => msToNumber(d) >= msToNumber(min);
+const integratorSchema = z
+  .object({
+    INTEGRATOR_WEBHOOK_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+    INTEGRATOR_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ then base64')
+      .refine((s) => Buffer.from(s.slice('whsec_'.length), 'base64').length >= 24, 'the key after whsec_ must be at least 24 bytes')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    INTEGRATOR_WEBHOOK_TIMEOUT: duration.default('10s'),
+    INTEGRATOR_DELIVERY_RETRY_FOR: duration.default('72h').refine(atLeast('24h'), 'must be at least 24h'),
+    INTEGRATOR_DELIVERY_MAX_INTERVAL: duration.default('1h'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.INTEGRATOR_WEBHOOK_URL && !c.INTEGRATOR_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['INTEGRATOR_WEBHOOK_SECRET'], message: 'required with INTEGRATOR_WEBHOOK_URL (events are always signed)' });
+    }
+  });
+export type IntegratorConfig = z.infer<typeof integratorSchema>;
+export const loadIntegratorConfig = (env = process.env): IntegratorConfig => parse(integratorSchema, env);
+// --- end of the outbound events block ---
+
 /**
  * The worker's workflow cache (issue 15): how many onboardings a worker keeps in memory between
  * their messages. Waiting onboardings beyond it are evicted and replayed from history when a
@@ -214,6 +243,7 @@ export function loadWorkerConfig(env = process.env) {
     trustedUrlHosts: parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env).TRUSTED_URL_HOSTS,
     fileStoreDir: parse(apiSchema.pick({ FILE_STORE_DIR: true }), env).FILE_STORE_DIR,
     cache: loadWorkerCacheConfig(env),
+    integrator: loadIntegratorConfig(env),
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;

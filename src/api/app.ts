@@ -21,6 +21,7 @@ import { mountRoutes } from './mount-routes';
 import { codecHandlers } from './routes/codec';
 import { onboardingsHandlers } from './routes/onboardings';
 import { opsHandlers } from './routes/ops';
+import { outboundEventsHandlers } from './routes/outbound-events';
 import { platformHandlers } from './routes/platform';
 import { referenceHandlers } from './routes/reference';
 import { webhooksHandlers } from './routes/webhooks';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): App {
     ...webhooksHandlers(ctx),
     ...codecHandlers(ctx),
     ...opsHandlers(ctx),
+    ...outboundEventsHandlers(ctx),
     ...referenceHandlers(ctx),
   });
   app.use(routes);

@@ -54,6 +54,8 @@ const GENERATED_SECRETS = {
   OPS_API_KEY: () => `ops-${randomBytes(18).toString('base64url')}`,
   PARTNER_API_KEY: () => `p100-${randomBytes(18).toString('base64url')}`,
   PARTNER_WEBHOOK_TOKEN: () => `whk-${randomBytes(24).toString('base64url')}`,
+  // Signs the outbound events; the sandbox's integrator receiver verifies with the same secret.
+  INTEGRATOR_WEBHOOK_SECRET: () => `whsec_${randomBytes(32).toString('base64')}`,
   // The local PostgreSQL superuser's password, set by initdb on first start.
   POSTGRES_PASSWORD: () => randomBytes(18).toString('base64url'),
 } as const;
@@ -188,6 +190,9 @@ export function localEnvironment(args: {
     BORICA_SUCCESS_URL: `${api}/app/borica/success`,
     BORICA_FAIL_URL: `${api}/app/borica/fail`,
     PARTNER_WEBHOOK_URL: `${api}/webhooks/partner`,
+    // Outbound events → the sandbox's integrator back office (its page: /integrator/ on the sandbox).
+    INTEGRATOR_WEBHOOK_URL: `${sandbox}${SANDBOX_PREFIXES.integrator}/events`,
+    INTEGRATOR_WEBHOOK_SECRET: secrets.INTEGRATOR_WEBHOOK_SECRET,
   };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
