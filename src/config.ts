@@ -59,7 +59,7 @@ const temporalSchema = temporalCoreSchema.extend(temporalTlsShape).superRefine((
 });
 // --- end of the connection block ---
 
-const tennpaySchema = z.object({
+const tennpayCoreSchema = z.object({
   TENNPAY_BASE_URL: z.url(),
   TENNPAY_AUTH_URL: z.url(),
   TENNPAY_CLIENT_ID: z.string().min(1),
@@ -71,13 +71,33 @@ const tennpaySchema = z.object({
   TENNPAY_CA_CERT: z.string().min(1).optional(),
 });
 
-const partnerSchema = z.object({
+const partnerCoreSchema = z.object({
   PARTNER_BASE_URL: z.url(),
   PARTNER_API_KEY: z.string().min(1),
   PARTNER_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   PARTNER_KYC_METHOD: z.enum(['A', 'B']).default('B'),
   PARTNER_DEFAULT_RISK_LEVEL: z.enum(['LOW', 'MEDIUM', 'HIGH']).default('LOW'),
 });
+
+// --- Provider URLs are https (issue 10): plain http only where PROVIDER_ALLOW_HTTP=true says so
+// (the sandbox and `npm start`), so a production deploy cannot send credentials in clear. ---
+const providerHttpShape = {
+  PROVIDER_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
+};
+function httpsOnly(names: readonly string[]) {
+  return (c: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+    if (c.PROVIDER_ALLOW_HTTP === 'true') return;
+    for (const name of names) {
+      const value = c[name];
+      if (typeof value === 'string' && !/^https:\/\//i.test(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'must be an https URL (set PROVIDER_ALLOW_HTTP=true only for a local sandbox)' });
+      }
+    }
+  };
+}
+const tennpaySchema = tennpayCoreSchema.extend(providerHttpShape).superRefine(httpsOnly(['TENNPAY_BASE_URL', 'TENNPAY_AUTH_URL']));
+const partnerSchema = partnerCoreSchema.extend(providerHttpShape).superRefine(httpsOnly(['PARTNER_BASE_URL']));
+// --- end of the provider URL block ---
 
 /** Timings and limits of the onboarding; defaults from CONTRACT part 1 and the issues. */
 const onboardingSettingsSchema = z.object({
@@ -91,14 +111,14 @@ const onboardingSettingsSchema = z.object({
   CODE_RESEND_COOLDOWN: duration.default('60s'),
   IDENTIFICATION_MAX_RESTARTS: z.coerce.number().int().min(0).default(5),
   KYC_DATA_SUBMISSION_POINT: z.enum(KYC_SUBMISSION_POINTS).default('BEFORE_FINALIZE'),
-  STEP_ATTENTION_AFTER: duration.default('10m'),
+  STEP_ATTENTION_AFTER: duration.default('15s'),
   STEP_SLOW_RETRY_INTERVAL: duration.default('10m'),
   PARTNER_KYC_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
   PARTNER_WEBHOOK_FALLBACK_AFTER: duration.default('15m'),
   PARTNER_TOO_MANY_VERIFICATIONS_WAIT: duration.default('1h'),
 });
 
-const apiSchema = z.object({
+const apiCoreSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   OPS_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   FRONTEND_URL: z.url().default('http://localhost:3000'),
@@ -107,7 +127,34 @@ const apiSchema = z.object({
   FILE_STORE_DIR: z.string().default('.data/files'),
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
   CODEC_CORS_ORIGINS: csv,
+  // Named ops identities, `name:key,…`; the name is the actor recorded for what the key does.
+  OPS_API_KEYS: csv.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.@-]{1,64}:\S{16,}$/, 'each entry is name:key, the name letters, digits, _ . @ -, the key at least 16 characters')
+        .transform((pair) => ({ name: pair.slice(0, pair.indexOf(':')), key: pair.slice(pair.indexOf(':') + 1) })),
+    ),
+  ).optional(),
 });
+
+// --- Secrets that rotate (CONTRACT part 4): what the API hands out is signed with its own key,
+// apart from PAYLOAD_ENCRYPTION_KEY; the old keys still verify during a rotation. ---
+const apiSigningShape = {
+  API_SIGNING_KEY: base64Key,
+  API_SIGNING_OLD_KEYS: csv.pipe(z.array(base64Key)),
+  // Express's `trust proxy`: off by default (the socket's address is the client's); "true", a
+  // number of hops, or addresses/subnets ("loopback, 10.0.0.0/8") behind a load balancer.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' || v === '' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  // Wrong ops keys per client address per minute before it is answered 429 (and counted).
+  OPS_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
+};
+// --- end of the signing block ---
+
+const apiSchema = apiCoreSchema.extend(apiSigningShape);
 
 /** The onboarding record (PostgreSQL); without DATABASE_URL the service runs without one. */
 const recordSchema = z.object({
@@ -174,7 +221,7 @@ export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
 /** The settings an onboarding is started with (see OnboardingSettings), from the environment. */
 export function loadOnboardingSettings(env = process.env): import('./domain/onboarding').OnboardingSettings {
   const s = loadOnboardingSettingsEnv(env);
-  const partner = parse(partnerSchema.pick({ PARTNER_KYC_METHOD: true }), env);
+  const partner = parse(partnerCoreSchema.pick({ PARTNER_KYC_METHOD: true }), env);
   return {
     identificationPollInterval: s.IDENTIFICATION_POLL_INTERVAL,
     identificationPollCap: s.IDENTIFICATION_POLL_CAP,

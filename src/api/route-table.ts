@@ -28,6 +28,9 @@ import {
   opsBatchCancelBodySchema,
   opsCancelBodySchema,
   opsDetailSchema,
+  opsEventsSchema,
+  opsRecordDetailSchema,
+  opsStatsSchema,
   opsListQuerySchema,
   partnerKycQuerySchema,
   readySchema,
@@ -203,7 +206,7 @@ const started = (description: string) =>
     links: startedLinks,
   });
 
-export const ROUTES: readonly RouteSpec[] = [
+const ROUTE_SPECS: readonly RouteSpec[] = [
   // ---------------------------------------------------------------- platform
   { operationId: 'healthz', method: 'get', path: '/healthz', summary: 'Liveness', tags: ['platform'], auth: ['public'], responses: { 200: json('Alive', healthSchema) } },
   {
@@ -446,7 +449,40 @@ export const ROUTES: readonly RouteSpec[] = [
     tags: OPS,
     auth: ['ops'],
     params: onboardingIdParamsSchema,
-    responses: { 200: json('The detail', opsDetailSchema), 401: r.unauthorized, 404: r.notFound, 503: r.unavailable },
+    responses: {
+      200: json('The detail: from Temporal, or from the record once the workflow is gone (source "record")', opsDetailSchema.or(opsRecordDetailSchema)),
+      401: r.unauthorized,
+      404: r.notFound,
+      503: r.unavailable,
+    },
+  },
+  {
+    operationId: 'opsOnboardingEvents',
+    method: 'get',
+    path: '/ops/onboardings/{id}/events',
+    summary: 'The onboarding’s trail from the record, oldest first: stage changes, ops actions with their actors, provider failures, refused messages',
+    tags: OPS,
+    auth: ['ops'],
+    params: onboardingIdParamsSchema,
+    responses: {
+      200: json('The trail', opsEventsSchema),
+      401: r.unauthorized,
+      404: r.notFound,
+      503: problem('The record cannot be reached (or is not configured): try again', ['unavailable'], retryAfter),
+    },
+  },
+  {
+    operationId: 'opsStats',
+    method: 'get',
+    path: '/ops/stats',
+    summary: 'Running onboardings per stage, ended ones per end stage, time spent per stage (p50/p90), over the record',
+    tags: OPS,
+    auth: ['ops'],
+    responses: {
+      200: json('The figures', opsStatsSchema),
+      401: r.unauthorized,
+      503: problem('The record cannot be reached (or is not configured): try again', ['unavailable'], retryAfter),
+    },
   },
   ...OPS_ACTIONS.map(
     (action): RouteSpec => ({
@@ -498,6 +534,12 @@ export const ROUTES: readonly RouteSpec[] = [
     },
   ]),
 ];
+
+/** Wrong ops keys are throttled per address (src/api/auth.ts): every route taking the ops key may answer 429. */
+const opsThrottled = problem('Too many wrong ops keys from this address: wait, right key or not', ['too-many-requests'], retryAfter);
+export const ROUTES: readonly RouteSpec[] = ROUTE_SPECS.map((spec) =>
+  spec.auth.includes('ops') && !spec.responses[429] ? { ...spec, responses: { ...spec.responses, 429: opsThrottled } } : spec,
+);
 
 export type OperationId = (typeof ROUTES)[number]['operationId'];
 

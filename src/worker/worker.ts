@@ -2,6 +2,7 @@
 // in development and tests), the activities over the provider clients, the encrypted data converter.
 import path from 'node:path';
 import { NativeConnection, Worker, type BundleOptions, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { attemptStamping } from '../activities/attempt-interceptor';
 import type { OnboardingActivities } from '../activities/types';
 import type { TemporalConfig, WorkerCacheConfig } from '../config';
 import { FAILURE_CONVERTER_PATH, createDataConverter } from '../temporal/data-converter';
@@ -63,6 +64,7 @@ export async function createOnboardingWorker(options: OnboardingWorkerOptions): 
     // evicted onboarding is replayed from its (short) history when a message comes for it.
     ...(cache?.WORKFLOW_CACHE_SIZE !== undefined ? { maxCachedWorkflows: cache.WORKFLOW_CACHE_SIZE } : {}),
     activities,
+    interceptors: { activity: [attemptStamping] },
     dataConverter: createDataConverter(temporal),
     // On SIGTERM running activities get this long to finish before their tasks are handed back.
     shutdownGraceTime: '20s',

@@ -34,6 +34,7 @@ import { createMetrics } from '../../src/observability/metrics';
 import { SandboxControl } from '../../src/sandbox/control-client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
 import { TEST_CERT_DIR } from '../../src/sandbox/testkit';
+import { openRecord } from '../../src/record/open';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { connectTemporalClient, connectTemporalWorker } from '../../src/temporal/connection';
 import { createOnboardingWorker } from '../../src/worker/worker';
@@ -55,6 +56,8 @@ export interface StackOptions {
    * the worker and the API connect from the environment's TEMPORAL_TLS_* settings.
    */
   temporalMtls?: boolean;
+  /** DATABASE_URL of the onboarding record (test/support/postgres.ts); without it, no record. */
+  databaseUrl?: string;
 }
 
 export interface Stack {
@@ -166,6 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             TEMPORAL_TLS_KEY: mtlsProxy.certs.clientKeyPath,
           }
         : {}),
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     };
     const workerConfig = loadWorkerConfig(env);
@@ -176,13 +180,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // 5. The worker: real activities against the sandbox, the service's encrypted data converter.
     const deps = createActivityDependencies(workerConfig, workerConfig.fileStoreDir);
     cleanups.push(() => deps.close());
+    const opened = await openRecord(env);
+    if (opened) cleanups.push(() => opened.close());
     // Through the mutual-TLS front, the processes' own connections from the environment.
     const nativeConnection = mtlsProxy ? await connectTemporalWorker(temporalConfig) : temporal.nativeConnection;
     if (mtlsProxy) cleanups.push(() => nativeConnection.close());
     const worker: Worker = await createOnboardingWorker({
       temporal: temporalConfig,
       connection: nativeConnection,
-      activities: createActivities(deps),
+      activities: createActivities({ ...deps, record: opened?.record }),
       overrides: { shutdownGraceTime: '1s' },
     });
     const running = worker.run();
@@ -208,11 +214,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporal: temporalConfig,
       partner: partnerConfig,
       settings: () => ({ ...loadOnboardingSettings(env), ...overrides }),
-      fileStore: new FileStore(apiConfig.FILE_STORE_DIR),
+      fileStore: new FileStore(apiConfig.FILE_STORE_DIR, { current: temporalConfig.PAYLOAD_ENCRYPTION_KEY, old: temporalConfig.PAYLOAD_ENCRYPTION_OLD_KEYS }),
       partnerKycPage: createPartnerKycPageFetcher(partnerConfig),
       kycOptions: new KycOptionsCache(tennpay),
       logger: silent,
       metrics: createMetrics({ defaultMetrics: false }),
+      ...(opened ? { record: opened.record } : {}),
     });
     handler = app;
 
