@@ -2,7 +2,8 @@
 // validated by zod once at start-up, so a missing or malformed setting stops the process with a
 // message naming the variable instead of failing later inside a request.
 import { z } from 'zod';
-import { durationSchema } from './domain/onboarding';
+import { RISK_LEVELS } from './activities/partner/schemas';
+import { onboardingSettingsSchema, type OnboardingSettings } from './domain/onboarding';
 
 const csv = z
   .string()
@@ -18,9 +19,6 @@ const base64Key = z
   .string()
   .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be the base64 of exactly 32 bytes');
 
-const duration = durationSchema;
-
-export const KYC_SUBMISSION_POINTS = ['AFTER_PHONE_VERIFIED', 'BEFORE_FINALIZE'] as const;
 
 const temporalSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -46,28 +44,45 @@ const partnerSchema = z.object({
   PARTNER_BASE_URL: z.url(),
   PARTNER_API_KEY: z.string().min(1),
   PARTNER_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters'),
-  PARTNER_KYC_METHOD: z.enum(['A', 'B']).default('B'),
-  PARTNER_DEFAULT_RISK_LEVEL: z.enum(['LOW', 'MEDIUM', 'HIGH']).default('LOW'),
+  PARTNER_DEFAULT_RISK_LEVEL: z.enum(RISK_LEVELS).default('LOW'),
 });
 
-/** Timings and limits of the onboarding; defaults from CONTRACT part 1 and the issues. */
-const onboardingSettingsSchema = z.object({
-  IDENTIFICATION_POLL_INTERVAL: duration.default('3s'),
-  IDENTIFICATION_POLL_CAP: duration.default('5m'),
-  IDENTIFICATION_BACKGROUND_POLL_INTERVAL: duration.default('30s'),
-  CODE_WAIT_TIMEOUT: duration.default('24h'),
-  USER_STEP_TIMEOUT: duration.default('72h'),
-  ONBOARDING_TIMEOUT: duration.default('7d'),
-  CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  CODE_RESEND_COOLDOWN: duration.default('60s'),
-  IDENTIFICATION_MAX_RESTARTS: z.coerce.number().int().min(0).default(5),
-  KYC_DATA_SUBMISSION_POINT: z.enum(KYC_SUBMISSION_POINTS).default('BEFORE_FINALIZE'),
-  STEP_ATTENTION_AFTER: duration.default('10m'),
-  STEP_SLOW_RETRY_INTERVAL: duration.default('10m'),
-  PARTNER_KYC_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
-  PARTNER_WEBHOOK_FALLBACK_AFTER: duration.default('15m'),
-  PARTNER_TOO_MANY_VERIFICATIONS_WAIT: duration.default('1h'),
-});
+/** The onboarding settings' defaults (CONTRACT part 1 and the issues); the schema is the domain's. */
+const SETTING_DEFAULTS: OnboardingSettings = {
+  identificationPollInterval: '3s',
+  identificationPollCap: '5m',
+  identificationBackgroundPollInterval: '30s',
+  codeWaitTimeout: '24h',
+  userStepTimeout: '72h',
+  onboardingTimeout: '7d',
+  codeMaxAttempts: 5,
+  codeResendCooldown: '60s',
+  identificationMaxRestarts: 5,
+  kycDataSubmissionPoint: 'BEFORE_FINALIZE',
+  stepAttentionAfter: '10m',
+  stepSlowRetryInterval: '10m',
+  partnerKycMethod: 'B',
+  partnerKycMaxAttempts: 3,
+  partnerWebhookFallbackAfter: '15m',
+  partnerTooManyVerificationsWait: '1h',
+};
+
+/** A setting's environment variable: its name in SCREAMING_SNAKE_CASE (codeMaxAttempts → CODE_MAX_ATTEMPTS). */
+export const settingVariable = (setting: string): string => setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+/**
+ * The environment schema of the onboarding settings, derived from the domain's settings schema:
+ * one variable per setting, read as the setting's schema reads it (numbers from their text), with
+ * the setting's default.
+ */
+const onboardingSettingsEnvSchema = z.object(
+  Object.fromEntries(
+    Object.entries(onboardingSettingsSchema.shape).map(([setting, schema]) => {
+      const fromText: z.ZodType = schema instanceof z.ZodNumber ? z.coerce.number().pipe(schema) : schema;
+      return [settingVariable(setting), fromText.default(SETTING_DEFAULTS[setting as keyof OnboardingSettings])];
+    }),
+  ),
+);
 
 const apiSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -83,7 +98,6 @@ const apiSchema = z.object({
 export type TemporalConfig = z.infer<typeof temporalSchema>;
 export type TennpayConfig = z.infer<typeof tennpaySchema>;
 export type PartnerConfig = z.infer<typeof partnerSchema>;
-export type OnboardingSettingsEnv = z.infer<typeof onboardingSettingsSchema>;
 export type ApiConfig = z.infer<typeof apiSchema>;
 
 export class ConfigError extends Error {
@@ -102,8 +116,6 @@ function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<
 export const loadTemporalConfig = (env = process.env): TemporalConfig => parse(temporalSchema, env);
 export const loadTennpayConfig = (env = process.env): TennpayConfig => parse(tennpaySchema, env);
 export const loadPartnerConfig = (env = process.env): PartnerConfig => parse(partnerSchema, env);
-export const loadOnboardingSettingsEnv = (env = process.env): OnboardingSettingsEnv =>
-  parse(onboardingSettingsSchema, env);
 export const loadApiConfig = (env = process.env): ApiConfig => parse(apiSchema, env);
 
 /** Everything the worker needs. */
@@ -119,25 +131,21 @@ export function loadWorkerConfig(env = process.env) {
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
 
 /** The settings an onboarding is started with (see OnboardingSettings), from the environment. */
-export function loadOnboardingSettings(env = process.env): import('./domain/onboarding').OnboardingSettings {
-  const s = loadOnboardingSettingsEnv(env);
-  const partner = parse(partnerSchema.pick({ PARTNER_KYC_METHOD: true }), env);
-  return {
-    identificationPollInterval: s.IDENTIFICATION_POLL_INTERVAL,
-    identificationPollCap: s.IDENTIFICATION_POLL_CAP,
-    identificationBackgroundPollInterval: s.IDENTIFICATION_BACKGROUND_POLL_INTERVAL,
-    codeWaitTimeout: s.CODE_WAIT_TIMEOUT,
-    userStepTimeout: s.USER_STEP_TIMEOUT,
-    onboardingTimeout: s.ONBOARDING_TIMEOUT,
-    codeMaxAttempts: s.CODE_MAX_ATTEMPTS,
-    codeResendCooldown: s.CODE_RESEND_COOLDOWN,
-    identificationMaxRestarts: s.IDENTIFICATION_MAX_RESTARTS,
-    kycDataSubmissionPoint: s.KYC_DATA_SUBMISSION_POINT,
-    stepAttentionAfter: s.STEP_ATTENTION_AFTER,
-    stepSlowRetryInterval: s.STEP_SLOW_RETRY_INTERVAL,
-    partnerKycMethod: partner.PARTNER_KYC_METHOD,
-    partnerKycMaxAttempts: s.PARTNER_KYC_MAX_ATTEMPTS,
-    partnerWebhookFallbackAfter: s.PARTNER_WEBHOOK_FALLBACK_AFTER,
-    partnerTooManyVerificationsWait: s.PARTNER_TOO_MANY_VERIFICATIONS_WAIT,
-  };
+export function loadOnboardingSettings(env = process.env): OnboardingSettings {
+  const byVariable = parse(onboardingSettingsEnvSchema, env);
+  return onboardingSettingsSchema.parse(
+    Object.fromEntries(Object.keys(onboardingSettingsSchema.shape).map((setting) => [setting, byVariable[settingVariable(setting)]])),
+  );
 }
+
+/**
+ * Every environment schema of the service, by part: the variables a deployment may set. A variable
+ * whose schema refuses `undefined` has no default and must be set.
+ */
+export const ENVIRONMENT_SCHEMAS = {
+  temporal: temporalSchema,
+  tennpay: tennpaySchema,
+  partner: partnerSchema,
+  onboardingSettings: onboardingSettingsEnvSchema,
+  api: apiSchema,
+} as const;
