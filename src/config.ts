@@ -1,9 +1,10 @@
 // The one configuration loader: every process (worker, API, ops CLI) reads the environment here,
 // validated by zod once at start-up, so a missing or malformed setting stops the process with a
 // message naming the variable instead of failing later inside a request.
+import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { RISK_LEVELS } from './activities/partner/schemas';
-import { onboardingSettingsSchema, type OnboardingSettings } from './domain/onboarding';
+import { durationSchema, onboardingSettingsSchema, type OnboardingSettings } from './domain/onboarding';
 
 const csv = z
   .string()
@@ -19,8 +20,9 @@ const base64Key = z
   .string()
   .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be the base64 of exactly 32 bytes');
 
+const duration = durationSchema;
 
-const temporalSchema = z.object({
+const temporalCoreSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TASK_QUEUE: z.string().default('onboarding'),
@@ -28,7 +30,35 @@ const temporalSchema = z.object({
   PAYLOAD_ENCRYPTION_OLD_KEYS: csv.pipe(z.array(base64Key)),
 });
 
-const tennpaySchema = z.object({
+// --- Connection to Temporal (CONTRACT part 4): TLS, mutual TLS, Temporal Cloud API key. ---
+// PEM paths are checked here, so a wrong path stops every process at start with the variable's
+// name; whether the server accepts them is learnt by connecting (src/temporal/connection.ts).
+const pemFile = z
+  .string()
+  .min(1)
+  .refine((p) => existsSync(p) && statSync(p).isFile(), 'no such file (a PEM file path is expected)');
+
+const temporalTlsShape = {
+  TEMPORAL_TLS_CA: pemFile.optional(),
+  TEMPORAL_TLS_CERT: pemFile.optional(),
+  TEMPORAL_TLS_KEY: pemFile.optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+};
+
+const temporalSchema = temporalCoreSchema.extend(temporalTlsShape).superRefine((c, ctx) => {
+  // Mutual TLS needs both halves; one alone is a deployment mistake, not a choice.
+  if (Boolean(c.TEMPORAL_TLS_CERT) !== Boolean(c.TEMPORAL_TLS_KEY)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [c.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'],
+      message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY are set together (mutual TLS) or not at all',
+    });
+  }
+});
+// --- end of the connection block ---
+
+const tennpayCoreSchema = z.object({
   TENNPAY_BASE_URL: z.url(),
   TENNPAY_AUTH_URL: z.url(),
   TENNPAY_CLIENT_ID: z.string().min(1),
@@ -40,12 +70,32 @@ const tennpaySchema = z.object({
   TENNPAY_CA_CERT: z.string().min(1).optional(),
 });
 
-const partnerSchema = z.object({
+const partnerCoreSchema = z.object({
   PARTNER_BASE_URL: z.url(),
   PARTNER_API_KEY: z.string().min(1),
   PARTNER_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   PARTNER_DEFAULT_RISK_LEVEL: z.enum(RISK_LEVELS).default('LOW'),
 });
+
+// --- Provider URLs are https (issue 10): plain http only where PROVIDER_ALLOW_HTTP=true says so
+// (the sandbox and `npm start`), so a production deploy cannot send credentials in clear. ---
+const providerHttpShape = {
+  PROVIDER_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
+};
+function httpsOnly(names: readonly string[]) {
+  return (c: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+    if (c.PROVIDER_ALLOW_HTTP === 'true') return;
+    for (const name of names) {
+      const value = c[name];
+      if (typeof value === 'string' && !/^https:\/\//i.test(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'must be an https URL (set PROVIDER_ALLOW_HTTP=true only for a local sandbox)' });
+      }
+    }
+  };
+}
+const tennpaySchema = tennpayCoreSchema.extend(providerHttpShape).superRefine(httpsOnly(['TENNPAY_BASE_URL', 'TENNPAY_AUTH_URL']));
+const partnerSchema = partnerCoreSchema.extend(providerHttpShape).superRefine(httpsOnly(['PARTNER_BASE_URL']));
+// --- end of the provider URL block ---
 
 /** The onboarding settings' defaults (CONTRACT part 1 and the issues); the schema is the domain's. */
 const SETTING_DEFAULTS: OnboardingSettings = {
@@ -59,7 +109,7 @@ const SETTING_DEFAULTS: OnboardingSettings = {
   codeResendCooldown: '60s',
   identificationMaxRestarts: 5,
   kycDataSubmissionPoint: 'BEFORE_FINALIZE',
-  stepAttentionAfter: '10m',
+  stepAttentionAfter: '15s',
   stepSlowRetryInterval: '10m',
   partnerKycMethod: 'B',
   partnerKycMaxAttempts: 3,
@@ -84,7 +134,7 @@ const onboardingSettingsEnvSchema = z.object(
   ),
 );
 
-const apiSchema = z.object({
+const apiCoreSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   OPS_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   FRONTEND_URL: z.url().default('http://localhost:3000'),
@@ -93,9 +143,58 @@ const apiSchema = z.object({
   FILE_STORE_DIR: z.string().default('.data/files'),
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
   CODEC_CORS_ORIGINS: csv,
+  // Named ops identities, `name:key,…`; the name is the actor recorded for what the key does.
+  OPS_API_KEYS: csv.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.@-]{1,64}:\S{16,}$/, 'each entry is name:key, the name letters, digits, _ . @ -, the key at least 16 characters')
+        .transform((pair) => ({ name: pair.slice(0, pair.indexOf(':')), key: pair.slice(pair.indexOf(':') + 1) })),
+    ),
+  ).optional(),
 });
 
+// --- Secrets that rotate (CONTRACT part 4): what the API hands out is signed with its own key,
+// apart from PAYLOAD_ENCRYPTION_KEY; the old keys still verify during a rotation. ---
+const apiSigningShape = {
+  API_SIGNING_KEY: base64Key,
+  API_SIGNING_OLD_KEYS: csv.pipe(z.array(base64Key)),
+  // Express's `trust proxy`: off by default (the socket's address is the client's); "true", a
+  // number of hops, or addresses/subnets ("loopback, 10.0.0.0/8") behind a load balancer.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' || v === '' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  // Wrong ops keys per client address per minute before it is answered 429 (and counted).
+  OPS_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
+};
+// --- end of the signing block ---
+
+const apiSchema = apiCoreSchema.extend(apiSigningShape);
+
+/** The onboarding record (PostgreSQL); without DATABASE_URL the service runs without one. */
+const recordSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  RECORD_PERSONAL_DATA_RETENTION: duration.default('90d'),
+});
+
+/**
+ * The worker's workflow cache (issue 15): how many onboardings a worker keeps in memory between
+ * their messages. Waiting onboardings beyond it are evicted and replayed from history when a
+ * message comes, so a worker's memory is bounded by this, not by the number of waiting onboardings.
+ */
+const workerCacheSchema = z.object({
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).default(200),
+});
+export type WorkerCacheConfig = z.infer<typeof workerCacheSchema>;
+export const loadWorkerCacheConfig = (env = process.env): WorkerCacheConfig => parse(workerCacheSchema, env);
+
 export type TemporalConfig = z.infer<typeof temporalSchema>;
+export type RecordConfig = z.infer<typeof recordSchema>;
 export type TennpayConfig = z.infer<typeof tennpaySchema>;
 export type PartnerConfig = z.infer<typeof partnerSchema>;
 export type ApiConfig = z.infer<typeof apiSchema>;
@@ -117,6 +216,7 @@ export const loadTemporalConfig = (env = process.env): TemporalConfig => parse(t
 export const loadTennpayConfig = (env = process.env): TennpayConfig => parse(tennpaySchema, env);
 export const loadPartnerConfig = (env = process.env): PartnerConfig => parse(partnerSchema, env);
 export const loadApiConfig = (env = process.env): ApiConfig => parse(apiSchema, env);
+export const loadRecordConfig = (env = process.env): RecordConfig => parse(recordSchema, env);
 
 /** Everything the worker needs. */
 export function loadWorkerConfig(env = process.env) {
@@ -126,6 +226,7 @@ export function loadWorkerConfig(env = process.env) {
     partner: loadPartnerConfig(env),
     trustedUrlHosts: parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env).TRUSTED_URL_HOSTS,
     fileStoreDir: parse(apiSchema.pick({ FILE_STORE_DIR: true }), env).FILE_STORE_DIR,
+    cache: loadWorkerCacheConfig(env),
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
@@ -148,4 +249,6 @@ export const ENVIRONMENT_SCHEMAS = {
   partner: partnerSchema,
   onboardingSettings: onboardingSettingsEnvSchema,
   api: apiSchema,
+  record: recordSchema,
+  workerCache: workerCacheSchema,
 } as const;

@@ -3,6 +3,7 @@
 // so everything here must stay deterministic and free of Node built-ins.
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { text } from './json-text';
 import { kycRecordSchema } from './kyc-record';
 
 export const STAGES = [
@@ -60,6 +61,12 @@ export const stepErrorSchema = z.object({
   type: z.string(),
   message: z.string(),
   at: z.string(),
+  /** The provider's HTTP status on the latest failure, when it answered. */
+  httpStatus: z.number().int().optional(),
+  /** How many attempts the step has made so far (the latest failure's attempt). */
+  attempts: z.number().int().optional(),
+  /** When the step started failing (the start of the step whose attempts all failed). */
+  since: z.string().optional(),
 });
 export type StepError = z.infer<typeof stepErrorSchema>;
 
@@ -142,9 +149,9 @@ export type OnboardingSettings = z.infer<typeof onboardingSettingsSchema>;
 export const onboardingInputSchema = z.object({
   onboardingId: z.string().uuid(),
   email: z.email(),
-  phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number such as +359888123456'),
+  phoneNumber: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number such as +359888123456'),
   userType: z.enum(USER_TYPES),
-  externalRef: z.string().min(1).max(200).optional(),
+  externalRef: text(1, 200).optional(),
   profile: kycRecordSchema.optional(),
   settings: onboardingSettingsSchema,
 });

@@ -22,6 +22,8 @@ export interface LocalPorts {
   TEMPORAL_PORT: number;
   /** Temporal's Web UI. */
   TEMPORAL_UI_PORT: number;
+  /** The local PostgreSQL of the onboarding record (not 5432, which a system server may hold). */
+  POSTGRES_PORT: number;
 }
 
 export const DEFAULT_PORTS: LocalPorts = {
@@ -30,6 +32,7 @@ export const DEFAULT_PORTS: LocalPorts = {
   SANDBOX_AUTH_PORT: 4443,
   TEMPORAL_PORT: 7233,
   TEMPORAL_UI_PORT: 8233,
+  POSTGRES_PORT: 5433,
 };
 
 export function portsFrom(env: NodeJS.ProcessEnv): LocalPorts {
@@ -47,9 +50,12 @@ export function portsFrom(env: NodeJS.ProcessEnv): LocalPorts {
 /** Secrets generated on first start; the environment wins over the file when it sets one. */
 const GENERATED_SECRETS = {
   PAYLOAD_ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
+  API_SIGNING_KEY: () => randomBytes(32).toString('base64'),
   OPS_API_KEY: () => `ops-${randomBytes(18).toString('base64url')}`,
   PARTNER_API_KEY: () => `p100-${randomBytes(18).toString('base64url')}`,
   PARTNER_WEBHOOK_TOKEN: () => `whk-${randomBytes(24).toString('base64url')}`,
+  // The local PostgreSQL superuser's password, set by initdb on first start.
+  POSTGRES_PASSWORD: () => randomBytes(18).toString('base64url'),
 } as const;
 
 export type LocalSecrets = Record<keyof typeof GENERATED_SECRETS, string>;
@@ -97,6 +103,7 @@ export interface LocalLayout {
   temporalDir: string;
   certDir: string;
   fileStoreDir: string;
+  postgresDir: string;
 }
 
 export function layoutOf(dataDir: string): LocalLayout {
@@ -106,6 +113,7 @@ export function layoutOf(dataDir: string): LocalLayout {
     temporalDir: path.join(abs, 'temporal'),
     certDir: path.join(abs, 'sandbox-certs'),
     fileStoreDir: path.join(abs, 'files'),
+    postgresDir: path.join(abs, 'postgres'),
   };
 }
 
@@ -114,6 +122,9 @@ export interface SandboxCertificates {
   clientCertPath: string;
   clientKeyPath: string;
 }
+
+/** The local PostgreSQL's superuser and database of the onboarding record. */
+export const LOCAL_POSTGRES = { user: 'onboarding', database: 'onboarding' } as const;
 
 /** The 10nPay client id and merchant id the local service and the sandbox agree on. */
 export const SANDBOX_TENNPAY_CLIENT_ID = 'onboarding-local';
@@ -130,6 +141,8 @@ export function localEnvironment(args: {
   secrets: LocalSecrets;
   certs: SandboxCertificates;
   temporalAddress: string;
+  /** DATABASE_URL of the PostgreSQL npm start runs, when it runs one. */
+  databaseUrl?: string;
 }): Record<string, string> {
   const { env, ports, layout, secrets, certs } = args;
   const sandbox = `http://127.0.0.1:${ports.SANDBOX_PORT}`;
@@ -141,6 +154,7 @@ export function localEnvironment(args: {
     TEMPORAL_NAMESPACE: 'default',
     TASK_QUEUE: 'onboarding',
     PAYLOAD_ENCRYPTION_KEY: secrets.PAYLOAD_ENCRYPTION_KEY,
+    API_SIGNING_KEY: secrets.API_SIGNING_KEY,
     // The worker's Prometheus endpoint (Temporal's worker metrics and the service's own).
     WORKER_METRICS_ADDRESS: '127.0.0.1:9464',
     // 10nPay → the sandbox (HTTP for the API, HTTPS with client certificate for the token).
@@ -153,6 +167,8 @@ export function localEnvironment(args: {
     TENNPAY_CA_CERT: certs.caCertPath,
     // P100 → the sandbox; it delivers webhooks to our API with the shared token.
     PARTNER_BASE_URL: `${sandbox}${SANDBOX_PREFIXES.partner}`,
+    // The local sandbox serves plain http on loopback; production provider URLs must be https.
+    PROVIDER_ALLOW_HTTP: 'true',
     PARTNER_API_KEY: secrets.PARTNER_API_KEY,
     PARTNER_WEBHOOK_TOKEN: secrets.PARTNER_WEBHOOK_TOKEN,
     // The API
@@ -167,8 +183,10 @@ export function localEnvironment(args: {
     SANDBOX_PORT: String(ports.SANDBOX_PORT),
     SANDBOX_AUTH_PORT: String(ports.SANDBOX_AUTH_PORT),
     SANDBOX_CERT_DIR: layout.certDir,
-    // BORICA_SUCCESS_URL / BORICA_FAIL_URL are left to the sandbox's own landing pages (they show
-    // the query to relay to POST /onboardings/{id}/redirects) unless set: there is no frontend here.
+    // Borica's Success and Fail URLs: the reference frontend's pages, which relay the redirect
+    // (CONTRACT part 4, "What a frontend needs").
+    BORICA_SUCCESS_URL: `${api}/app/borica/success`,
+    BORICA_FAIL_URL: `${api}/app/borica/fail`,
     PARTNER_WEBHOOK_URL: `${api}/webhooks/partner`,
   };
   const out: Record<string, string> = {};
@@ -177,5 +195,6 @@ export function localEnvironment(args: {
   // These follow from what npm start itself runs; a value from the shell would point elsewhere.
   out.TEMPORAL_ADDRESS = args.temporalAddress;
   out.SANDBOX_CERT_DIR = layout.certDir;
+  if (args.databaseUrl) out.DATABASE_URL = args.databaseUrl;
   return out;
 }

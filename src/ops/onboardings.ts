@@ -1,4 +1,5 @@
-// What ops can ask of and do to onboardings, shared by the ops API (src/api/routes/ops.ts), the
+// What ops can ask of and do to onboardings (on the onboarding handle of
+// src/temporal/onboarding-handle.ts, which the API uses too), shared by the ops API (src/api/routes/ops.ts), the
 // back-office console (through that API) and the ops CLI (src/ops/cli.ts): list and filter through
 // Temporal visibility (the search attributes the workflow publishes, src/workflows/progress.ts),
 // inspect one onboarding, re-drive it (retryStep / restartIdentification / cancelOnboarding updates)
@@ -9,9 +10,20 @@ import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { google, temporal } from '@temporalio/proto';
-import { parse as parseIsoDuration, pattern as ISO_DURATION_PATTERN, toSeconds } from 'iso8601-duration';
+import { parse as parseIsoDuration, toSeconds } from 'iso8601-duration';
 import { z } from 'zod';
-import { type OnboardingView, STAGES, type Stage, isEndStage, onboardingIdFromWorkflowId, workflowIdFor } from '../domain/onboarding';
+import type { OnboardingActivities } from '../activities/types';
+import { type OnboardingView, STAGES, type StepError, type Stage, isEndStage, onboardingIdFromWorkflowId } from '../domain/onboarding';
+import {
+  ONBOARDING_WORKFLOW_TYPE,
+  executionStatusName,
+  hasEnded,
+  needsAttention,
+  needsAttentionQuery,
+  onboardingHandle,
+  stageEnteredAtOf,
+  stageOf,
+} from '../temporal/onboarding-handle';
 import {
   OnboardingLastErrorType,
   OnboardingNeedsAttention,
@@ -20,9 +32,8 @@ import {
   PartnerExternalUserId,
   TennpayUserId,
 } from '../temporal/search-attributes';
-import { cancelOnboarding, onboardingView, restartIdentification, retryStep } from '../workflows/messages';
+import { cancelOnboarding, onboardingView, restartIdentification, retryStep, stepRetried } from '../workflows/messages';
 
-export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
 export const OPS_ACTIONS = ['retry', 'restart-identification', 'cancel'] as const;
 export type OpsAction = (typeof OPS_ACTIONS)[number];
 
@@ -33,24 +44,33 @@ export const MAX_BATCH = 500;
 
 // ------------------------------------------------------------------------------------------ filters
 
-/** The longest `waitingLongerThan`: now minus it stays a date Temporal's visibility accepts. */
+/** The longest `waitingLongerThan` counted: now minus it stays a date Temporal's visibility accepts. */
 export const MAX_DURATION_MS = 100 * 366 * 24 * 3600 * 1000;
 
 /**
- * An ISO 8601 duration (`PT15M`, `P1D`, `PT1H30M`) in milliseconds, or undefined when malformed
- * or longer than 100 years. Fractions only on the smallest unit given (the library throws on
- * others, e.g. `P1.5Y`, which is the caller's mistake, never a 500).
+ * The ISO 8601 durations `waitingLongerThan` takes (`PT15M`, `P1D`, `PT1H30M`, `PT1.5H`): whole
+ * numbers of a bounded size, a fraction only on the last time unit (what iso8601-duration can
+ * compute), `P` alone for zero. The same pattern is the JSON Schema of /openapi.json, so that the
+ * document and the server accept the same strings ([0-9], not \d, which is any Unicode digit in
+ * the fuzzer's Python).
+ */
+export const ISO_DURATION_PATTERN =
+  /^P([0-9]{1,4}Y)?([0-9]{1,4}M)?([0-9]{1,4}W)?([0-9]{1,5}D)?(T(?:[0-9]{1,6}(?:\.[0-9]{1,3})?H|(?:[0-9]{1,6}H)?[0-9]{1,6}(?:\.[0-9]{1,3})?M|(?:[0-9]{1,6}H)?(?:[0-9]{1,6}M)?[0-9]{1,8}(?:\.[0-9]{1,3})?S))?$/;
+
+/**
+ * A duration of ISO_DURATION_PATTERN in milliseconds, at most MAX_DURATION_MS (a longer wait is
+ * the same filter: no onboarding has waited that long); undefined when malformed.
  */
 export function isoDurationMs(text: string): number | undefined {
-  if (!/^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/.test(text)) return undefined;
   if (!ISO_DURATION_PATTERN.test(text)) return undefined;
+  if (text === 'P') return 0;
   let seconds: number;
   try {
     seconds = toSeconds(parseIsoDuration(text), new Date());
   } catch {
     return undefined;
   }
-  return Number.isFinite(seconds) && seconds >= 0 && seconds * 1000 <= MAX_DURATION_MS ? Math.round(seconds * 1000) : undefined;
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(MAX_DURATION_MS, Math.round(seconds * 1000)) : undefined;
 }
 
 const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -59,22 +79,11 @@ const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const listFiltersSchema = z
   .object({
     stage: z.enum(STAGES).optional(),
-    waitingLongerThan: z
-      .string()
-      .refine((s) => isoDurationMs(s) !== undefined, 'an ISO 8601 duration such as PT15M, at most 100 years')
-      .optional(),
+    waitingLongerThan: z.string().regex(ISO_DURATION_PATTERN, 'an ISO 8601 duration such as PT15M').optional(),
     needsAttention: z.union([z.boolean(), booleanText]).optional(),
   })
   .strict();
 export type ListFilters = z.infer<typeof listFiltersSchema>;
-
-export const pagingSchema = z.object({
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
-  pageToken: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a nextPageToken from an earlier answer')
-    .optional(),
-});
 
 function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -92,11 +101,7 @@ export function visibilityQuery(filters: ListFilters, now = new Date()): string 
     const before = new Date(now.getTime() - isoDurationMs(filters.waitingLongerThan)!);
     parts.push(`ExecutionStatus = 'Running'`, `${OnboardingStageEnteredAt.name} < ${quote(before.toISOString())}`);
   }
-  if (filters.needsAttention === true) {
-    parts.push(`(${OnboardingNeedsAttention.name} = true OR ${OnboardingStage.name} = 'FAILED' OR ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')`);
-  } else if (filters.needsAttention === false) {
-    parts.push(`${OnboardingNeedsAttention.name} = false AND ${OnboardingStage.name} != 'FAILED' AND ExecutionStatus != 'Failed'`);
-  }
+  if (filters.needsAttention !== undefined) parts.push(needsAttentionQuery(filters.needsAttention));
   return parts.join(' AND ');
 }
 
@@ -127,7 +132,7 @@ const STATUS_NAMES = temporal.api.enums.v1.WorkflowExecutionStatus;
 
 function statusName(status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): string {
   const name = status !== null && status !== undefined ? STATUS_NAMES[status] : undefined;
-  return typeof name === 'string' ? name.replace(/^WORKFLOW_EXECUTION_STATUS_/, '') : 'UNSPECIFIED';
+  return typeof name === 'string' ? executionStatusName(name.replace(/^WORKFLOW_EXECUTION_STATUS_/, '')) : 'UNSPECIFIED';
 }
 
 function toDate(ts: google.protobuf.ITimestamp | null | undefined): Date | undefined {
@@ -138,10 +143,9 @@ function toDate(ts: google.protobuf.ITimestamp | null | undefined): Date | undef
 
 export function listItemOf(info: temporal.api.workflow.v1.IWorkflowExecutionInfo, now = new Date()): OnboardingListItem {
   const attrs = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
-  const stageValue = attrs.get(OnboardingStage);
-  const stage = (STAGES as readonly string[]).includes(stageValue ?? '') ? (stageValue as Stage) : 'UNKNOWN';
+  const stage = stageOf(attrs) ?? 'UNKNOWN';
   const startedAt = toDate(info.startTime) ?? now;
-  const enteredAt = attrs.get(OnboardingStageEnteredAt) ?? startedAt;
+  const enteredAt = stageEnteredAtOf(attrs, startedAt);
   const status = statusName(info.status);
   const closedAt = toDate(info.closeTime);
   const errorType = attrs.get(OnboardingLastErrorType);
@@ -153,7 +157,7 @@ export function listItemOf(info: temporal.api.workflow.v1.IWorkflowExecutionInfo
     stageEnteredAt: enteredAt.toISOString(),
     ...(status === 'RUNNING' ? { waitingSeconds: Math.max(0, Math.floor((now.getTime() - enteredAt.getTime()) / 1000)) } : {}),
     ...(errorType ? { lastError: { type: errorType } } : {}),
-    needsAttention: attrs.get(OnboardingNeedsAttention) === true || stage === 'FAILED' || status === 'FAILED' || status === 'TIMED_OUT',
+    needsAttention: needsAttention({ flagged: attrs.get(OnboardingNeedsAttention), stage: stageOf(attrs), status }),
     status,
     startedAt: startedAt.toISOString(),
     ...(closedAt ? { closedAt: closedAt.toISOString() } : {}),
@@ -198,13 +202,14 @@ export async function countByStage(client: Client): Promise<{ byStage: Partial<R
   const running = `WorkflowType = ${quote(ONBOARDING_WORKFLOW_TYPE)} AND ExecutionStatus = 'Running'`;
   const stages = STAGES.filter((s) => !isEndStage(s));
   const counts = await Promise.all(stages.map((s) => count(`${running} AND ${OnboardingStage.name} = ${quote(s)}`)));
-  const needsAttention = await count(`${running} AND ${OnboardingNeedsAttention.name} = true`);
-  return { byStage: Object.fromEntries(stages.map((s, i) => [s, counts[i]!])), needsAttention };
+  const attention = await count(`${running} AND ${needsAttentionQuery(true)}`);
+  return { byStage: Object.fromEntries(stages.map((s, i) => [s, counts[i]!])), needsAttention: attention };
 }
 
 // ------------------------------------------------------------------------------------------ one
 
 export interface PendingActivity {
+  activityId: string;
   activityType: string;
   state: string;
   attempt: number;
@@ -213,7 +218,15 @@ export interface PendingActivity {
   lastStartedAt?: string;
   nextAttemptAt?: string;
   expiresAt?: string;
-  lastFailure?: { type: string; message: string };
+  lastFailure?: FailureSummary;
+  lastAttemptCompletedAt?: string;
+}
+
+/** An activity failure as ops see it: its type, a message free of personal data, the provider's HTTP status. */
+export interface FailureSummary {
+  type: string;
+  message: string;
+  httpStatus?: number;
 }
 
 export interface OnboardingDetail {
@@ -237,7 +250,7 @@ export interface OnboardingDetail {
 
 const ACTIVITY_STATES = temporal.api.enums.v1.PendingActivityState;
 
-async function failureSummary(client: Client, failure: temporal.api.failure.v1.IFailure | null | undefined): Promise<{ type: string; message: string } | undefined> {
+async function failureSummary(client: Client, failure: temporal.api.failure.v1.IFailure | null | undefined): Promise<FailureSummary | undefined> {
   if (!failure) return undefined;
   let decoded: Error | undefined;
   try {
@@ -248,8 +261,11 @@ async function failureSummary(client: Client, failure: temporal.api.failure.v1.I
   // An activity's ApplicationFailure, or a timeout whose cause is the last ApplicationFailure.
   let e: unknown = decoded;
   for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
-    const typed = e as Error & { type?: string | null };
-    if (typed.name === 'ApplicationFailure' && typed.type) return { type: typed.type, message: typed.message.slice(0, 500) };
+    const typed = e as Error & { type?: string | null; details?: unknown[] | null };
+    if (typed.name === 'ApplicationFailure' && typed.type) {
+      const httpStatus = (typed.details?.[0] as { httpStatus?: unknown } | null | undefined)?.httpStatus;
+      return { type: typed.type, message: typed.message.slice(0, 500), ...(typeof httpStatus === 'number' ? { httpStatus } : {}) };
+    }
     if (!(e as { cause?: unknown }).cause) break;
     e = (e as { cause?: unknown }).cause;
   }
@@ -264,6 +280,7 @@ export async function pendingActivitiesOf(client: Client, description: WorkflowE
       const lastFailure = await failureSummary(client, a.lastFailure);
       const iso = (ts: google.protobuf.ITimestamp | null | undefined) => toDate(ts)?.toISOString();
       const entry: PendingActivity = {
+        activityId: a.activityId ?? '',
         activityType: a.activityType?.name ?? 'unknown',
         state: typeof state === 'string' ? state.replace(/^PENDING_ACTIVITY_STATE_/, '') : 'UNKNOWN',
         attempt: a.attempt ?? 0,
@@ -277,10 +294,46 @@ export async function pendingActivitiesOf(client: Client, description: WorkflowE
       if (lastStartedAt) entry.lastStartedAt = lastStartedAt;
       if (nextAttemptAt) entry.nextAttemptAt = nextAttemptAt;
       if (expiresAt) entry.expiresAt = expiresAt;
+      const lastAttemptCompletedAt = iso(a.lastAttemptCompleteTime);
+      if (lastAttemptCompletedAt) entry.lastAttemptCompletedAt = lastAttemptCompletedAt;
       if (lastFailure) entry.lastFailure = lastFailure;
       return entry;
     }),
   );
+}
+
+/**
+ * Activities that poll by failing until there is something to return: their "not yet" is no
+ * failing step.
+ */
+const POLLING_ACTIVITIES: readonly string[] = ['awaitIdentificationStatus'] satisfies (keyof OnboardingActivities)[];
+
+/**
+ * The provider step failing now, if any: a pending step activity with a failed attempt behind
+ * it, in its quick retries (before the workflow flags it) as in its slow ones (after).
+ */
+export function failingStep(pending: readonly PendingActivity[]): PendingActivity | undefined {
+  return pending.find((a) => !POLLING_ACTIVITIES.includes(a.activityType) && (a.lastFailure !== undefined || a.attempt > 1));
+}
+
+/**
+ * lastError brought up to date with the failing activity: its latest failure and the attempts
+ * made. Once the workflow has flagged the step (its quick retries are over), the slow activity's
+ * attempts add to those the flag counted; before, the activity is all there is.
+ */
+export function currentStepError(flagged: StepError | undefined, failing: PendingActivity, now = new Date()): StepError {
+  const failedHere = Math.max(failing.attempt - 1, failing.lastFailure ? 1 : 0);
+  const latest = failing.lastFailure ?? (flagged ? { type: flagged.type, message: flagged.message } : { type: 'ActivityFailure', message: 'the step is being retried' });
+  const httpStatus = failing.lastFailure ? failing.lastFailure.httpStatus : flagged?.httpStatus;
+  return {
+    step: flagged?.step ?? failing.activityType,
+    type: latest.type,
+    message: latest.message,
+    at: failing.lastAttemptCompletedAt ?? flagged?.at ?? now.toISOString(),
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    attempts: (flagged?.attempts ?? 0) + failedHere,
+    since: flagged?.since ?? flagged?.at ?? failing.scheduledAt ?? now.toISOString(),
+  };
 }
 
 /** Thrown when the onboarding does not exist. */
@@ -289,11 +342,10 @@ export class OnboardingNotFound extends Error {
 }
 
 export async function describeOnboarding(client: Client, onboardingId: string, { queryTimeoutMs = 3_000 }: { queryTimeoutMs?: number } = {}): Promise<OnboardingDetail> {
-  const handle = client.workflow.getHandle(workflowIdFor(onboardingId));
+  const handle = onboardingHandle(client, onboardingId);
   const description = await handle.describe();
   const attrs = description.typedSearchAttributes;
-  const stageValue = attrs.get(OnboardingStage);
-  const stage = (STAGES as readonly string[]).includes(stageValue ?? '') ? (stageValue as Stage) : 'UNKNOWN';
+  const stage = stageOf(attrs) ?? 'UNKNOWN';
   const detail: OnboardingDetail = {
     onboardingId,
     status: description.status.name,
@@ -302,8 +354,8 @@ export async function describeOnboarding(client: Client, onboardingId: string, {
     ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),
     historyLength: description.historyLength,
     stage,
-    stageEnteredAt: (attrs.get(OnboardingStageEnteredAt) ?? description.startTime).toISOString(),
-    needsAttention: attrs.get(OnboardingNeedsAttention) === true || stage === 'FAILED' || description.status.name === 'FAILED',
+    stageEnteredAt: stageEnteredAtOf(attrs, description.startTime).toISOString(),
+    needsAttention: needsAttention({ flagged: attrs.get(OnboardingNeedsAttention), stage: stageOf(attrs), status: description.status.name }),
     pendingActivities: await pendingActivitiesOf(client, description),
   };
   const errorType = attrs.get(OnboardingLastErrorType);
@@ -313,10 +365,15 @@ export async function describeOnboarding(client: Client, onboardingId: string, {
     detail.view = view;
     detail.stage = view.stage;
     detail.stageEnteredAt = view.stageEnteredAt;
-    detail.needsAttention = view.needsAttention || view.stage === 'FAILED' || description.status.name === 'FAILED';
+    detail.needsAttention = needsAttention({ flagged: view.needsAttention, stage: view.stage, status: description.status.name });
     if (view.lastError) detail.lastError = view.lastError;
   } catch (err) {
     detail.viewUnavailable = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 200) : 'no answer';
+  }
+  const failing = failingStep(detail.pendingActivities);
+  if (failing) {
+    const flagged = detail.view?.needsAttention && detail.view.lastError ? detail.view.lastError : undefined;
+    detail.lastError = currentStepError(flagged, failing);
   }
   return detail;
 }
@@ -348,16 +405,34 @@ export class OnboardingHasEnded extends Error {
  * Temporal's WorkflowUpdateFailedError (the API maps it to 409 / 400).
  */
 export async function runAction(client: Client, onboardingId: string, action: OpsAction, options: ActionOptions): Promise<unknown> {
-  const handle = client.workflow.getHandle(workflowIdFor(onboardingId));
+  const handle = onboardingHandle(client, onboardingId);
   const description = await handle.describe();
-  if (description.status.name !== 'RUNNING') {
-    throw new OnboardingHasEnded(onboardingId, description.status.name, String(description.typedSearchAttributes.get(OnboardingStage) ?? 'UNKNOWN'));
+  if (hasEnded(description.status.name)) {
+    throw new OnboardingHasEnded(onboardingId, description.status.name, stageOf(description.typedSearchAttributes) ?? 'UNKNOWN');
   }
   const updateId = `ops-${action}-${randomUUID()}`;
   const requestedBy = options.requestedBy;
   switch (action) {
-    case 'retry':
+    case 'retry': {
+      // A step failing inside its activity (quick or slow retries): the server resets the
+      // activity, which starts the next attempt now (or right after a running one ends). A step
+      // waiting on the workflow's own timer (onboardings flagged before the slow retries moved
+      // into the activity) is re-driven by the update, which refuses when nothing is failing.
+      const failing = failingStep(await pendingActivitiesOf(client, description));
+      if (failing) {
+        await client.workflowService.resetActivity({
+          namespace: client.options.namespace,
+          execution: { workflowId: description.workflowId, runId: description.runId },
+          identity: 'onboarding-ops',
+          id: failing.activityId,
+          resetHeartbeat: true,
+        });
+        // The workflow did not take part: it hears of the retry so that the trail names the actor.
+        await handle.signal(stepRetried, { requestedBy });
+        return { retried: failing.activityType };
+      }
       return handle.executeUpdate(retryStep, { args: [{ requestedBy }], updateId });
+    }
     case 'restart-identification':
       return handle.executeUpdate(restartIdentification, { args: [{ requestedBy }], updateId });
     case 'cancel':

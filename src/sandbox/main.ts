@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       `  TENNPAY_CLIENT_KEY=${sandbox.certs.clientKeyPath}`,
       `  TENNPAY_CA_CERT=${sandbox.certs.caCertPath}`,
       `  PARTNER_BASE_URL=${sandbox.partnerBaseUrl}`,
+      '  PROVIDER_ALLOW_HTTP=true',
       `  borica pages:  ${sandbox.boricaBaseUrl}`,
       `  control API:   ${sandbox.controlUrl}`,
       `  webhooks to:   ${env.PARTNER_WEBHOOK_URL || '(none configured; recorded only)'}`,

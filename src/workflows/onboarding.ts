@@ -11,6 +11,7 @@ import {
   isCancellation,
   setHandler,
   sleep,
+  workflowInfo,
   log,
   patched,
 } from '@temporalio/workflow';
@@ -26,7 +27,8 @@ import * as messages from './messages';
 import { OnboardingEnded } from './onboarding-ended';
 import { PartnerStatuses } from './partner-status';
 import { Progress } from './progress';
-import { describeFailure, failedWith, isBusinessFailure, providerCalls, type ProviderCalls, type Providers } from './provider-calls';
+import { RecordWriter } from './record';
+import { describeFailure, failedWith, isBusinessFailure, lastAttemptFailure, providerCalls, type ProviderCalls, type Providers } from './provider-calls';
 
 export async function onboardingWorkflow(input: OnboardingInput): Promise<OnboardingView> {
   const onboarding = new Onboarding(input);
@@ -59,7 +61,17 @@ class Onboarding {
 
   constructor(private readonly input: OnboardingInput) {
     this.settings = input.settings;
-    this.progress = new Progress(input.onboardingId);
+    // Onboardings started before the record existed keep their commands (and replay) as they were.
+    const record = patched('onboarding-record')
+      ? new RecordWriter(input.onboardingId, {
+          userType: input.userType,
+          ...(input.externalRef !== undefined ? { externalRef: input.externalRef } : {}),
+          email: input.email,
+          phoneNumber: input.phoneNumber,
+          startedAt: new Date(workflowInfo().startTime).toISOString(),
+        })
+      : undefined;
+    this.progress = new Progress(input.onboardingId, record);
     this.calls = providerCalls(input.settings);
     const userId = () => this.requireUserId();
     this.codes = new CodeChecks({ settings: this.settings, providers: this.calls.interactive, progress: this.progress, email: input.email, userId });
@@ -101,6 +113,7 @@ class Onboarding {
     }
     // Let a code check or ops action that is still running answer its caller before the workflow ends.
     await condition(allHandlersFinished);
+    await this.progress.recorded();
   }
 
   /** The onboarding, step by step. */
@@ -401,25 +414,49 @@ class Onboarding {
   }
 
   /**
-   * Runs a provider step. The activity's retry policy retries quickly for a bounded time; if the
-   * provider keeps failing, the step is flagged for ops and retried slowly, or at once when ops ask.
+   * Runs a provider step. The activity's retry policy retries quickly for a short window; if the
+   * provider keeps failing, the step is flagged for ops at once (lastError, needsAttention) and
+   * retried slowly inside one activity, whose next attempt ops can bring forward (ResetActivity).
    * Business outcomes (non-retryable failures) go to the caller.
    */
   private async withAttention<T>(step: string, call: (providers: Providers) => Promise<T>): Promise<T> {
+    const since = new Date().toISOString();
+    try {
+      const result = await call(this.calls.step);
+      this.progress.clearAttention();
+      return result;
+    } catch (err) {
+      if (isCancellation(err) || isBusinessFailure(err)) throw err;
+      // Onboardings whose step failed before this change waited on a workflow timer between
+      // 10-minute windows; they replay and go on that way.
+      if (!patched('step-slow-retries-in-one-activity')) return this.retryWithTimer(step, call, err);
+      const failure = lastAttemptFailure(err);
+      this.progress.flag({ step, ...failure, since });
+      log.warn('Provider step keeps failing; flagged for ops', { step, type: failure.type });
+      const result = await call(this.calls.slowStep);
+      this.progress.clearAttention();
+      return result;
+    }
+  }
+
+  /** The earlier slow retry: flag, wait STEP_SLOW_RETRY_INTERVAL or an ops retry (retryStep), call again. */
+  private async retryWithTimer<T>(step: string, call: (providers: Providers) => Promise<T>, firstError: unknown): Promise<T> {
+    let err = firstError;
     for (;;) {
+      if (isCancellation(err) || isBusinessFailure(err)) throw err;
+      this.progress.flag({ step, ...describeFailure(err) });
+      log.warn('Provider step keeps failing; flagged for ops', { step, type: describeFailure(err).type });
+      this.retryRequested = false;
+      this.awaitingRetry = true;
+      await condition(() => this.retryRequested, this.settings.stepSlowRetryInterval);
+      this.awaitingRetry = false;
+      this.retryRequested = false;
       try {
         const result = await call(this.calls.step);
         this.progress.clearAttention();
         return result;
-      } catch (err) {
-        if (isCancellation(err) || isBusinessFailure(err)) throw err;
-        this.progress.flag({ step, ...describeFailure(err) });
-        log.warn('Provider step keeps failing; flagged for ops', { step, type: describeFailure(err).type });
-        this.retryRequested = false;
-        this.awaitingRetry = true;
-        await condition(() => this.retryRequested, this.settings.stepSlowRetryInterval);
-        this.awaitingRetry = false;
-        this.retryRequested = false;
+      } catch (next) {
+        err = next;
       }
     }
   }
@@ -480,8 +517,9 @@ class Onboarding {
 
     setHandler(
       messages.restartIdentification,
-      (_request) => {
+      (request) => {
         this.restartRequested = true;
+        this.progress.opsAction('restart-identification', request.requestedBy);
         return { accepted: true } as const;
       },
       { validator: (_request) => this.requireStage('IDENTIFICATION_FAILED') },
@@ -505,11 +543,13 @@ class Onboarding {
     );
 
     setHandler(messages.partnerEventReceived, (event) => this.partnerStatus.applyEvent(event));
+    setHandler(messages.stepRetried, (request) => this.progress.opsAction('retry', request.requestedBy));
 
     setHandler(
       messages.retryStep,
-      (_request) => {
+      (request) => {
         this.retryRequested = true;
+        this.progress.opsAction('retry', request.requestedBy);
         return { retried: this.progress.lastError?.step ?? this.progress.stage };
       },
       {
@@ -522,8 +562,9 @@ class Onboarding {
 
     setHandler(
       messages.cancelOnboarding,
-      ({ reason }) => {
+      ({ reason, requestedBy }) => {
         this.cancelReason = reason;
+        this.progress.opsAction('cancel', requestedBy, reason);
         this.scope.cancel();
         return { cancelled: true } as const;
       },

@@ -25,12 +25,29 @@ describe('docker-compose.yml', () => {
 
   it('sets every variable without a default for the worker and the API', () => {
     const required = variables.filter(([, schema]) => !schema.safeParse(undefined).success).map(([name]) => name);
-    expect(required).toEqual(expect.arrayContaining(['PAYLOAD_ENCRYPTION_KEY', 'TENNPAY_BASE_URL', 'PARTNER_API_KEY', 'OPS_API_KEY']));
+    expect(required).toEqual(expect.arrayContaining(['PAYLOAD_ENCRYPTION_KEY', 'API_SIGNING_KEY', 'TENNPAY_BASE_URL', 'PARTNER_API_KEY', 'OPS_API_KEY']));
     expect(set).toEqual(expect.arrayContaining(required));
   });
 
   it('sets no variable the configuration does not read', () => {
     const known = new Set(variables.map(([name]) => name));
     expect(set.filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('gives the worker and the API the record database on the stack\'s PostgreSQL, created before they start', () => {
+    const appEnv = /x-app-env: &app-env\n([\s\S]*?)\n\n/.exec(compose)?.[1] ?? '';
+    expect(appEnv).toMatch(/^ {2}DATABASE_URL: postgres:\/\/.+@postgresql:5432\/\S+$/m);
+    expect(compose).toMatch(/^ {2}record-db:\n[\s\S]*?CREATE DATABASE/m);
+    for (const service of ['worker', 'api']) {
+      const block = new RegExp(`^ {2}${service}:\\n([\\s\\S]*?)(?=^ {2}[a-z-]+:\\n|^volumes:)`, 'm').exec(compose)?.[1] ?? '';
+      expect(block).toMatch(/record-db:\n\s+condition: service_completed_successfully/);
+    }
+  });
+
+  it('publishes Temporal and its UI on loopback only unless told otherwise, and checks the worker the way it connects', () => {
+    const published = [...compose.matchAll(/^ {6}- "(\$\{[A-Z_]+:-[^}]*\}):\$\{(TEMPORAL_PORT|TEMPORAL_UI_PORT)[^"]*"/gm)].map((m) => [m[2], m[1]]);
+    expect(Object.fromEntries(published)).toEqual({ TEMPORAL_PORT: '${TEMPORAL_BIND:-127.0.0.1}', TEMPORAL_UI_PORT: '${TEMPORAL_UI_BIND:-127.0.0.1}' });
+    const worker = /^ {2}worker:\n([\s\S]*?)\n {2}api:/m.exec(compose)?.[1] ?? '';
+    expect(worker).toContain('src/worker/healthcheck.ts');
   });
 });

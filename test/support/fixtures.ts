@@ -50,8 +50,8 @@ export function testKycRecord(documentNumber = 'TST0000001'): KycRecordInput {
     document: { type: 'ID_CARD', number: documentNumber, expiresOn: '2035-06-11', issuingCountry: 'BG' },
     finances: {
       sourceOfFundId: '8',
-      accountPurposeCode: '1',
-      mainActivityCode: '2',
+      accountPurposeCode: 'DAILY_PAYMENTS',
+      mainActivityCode: 'EMPLOYED',
       incomeSource: 'SALARY',
       openAccountReason: 'DAILY_USE',
       occupation: 'IT',

@@ -16,6 +16,7 @@ export function sandboxServiceEnv({ sandbox, apiUrl, taskQueue, fileStoreDir, se
     TEMPORAL_NAMESPACE: 'default',
     TASK_QUEUE: taskQueue,
     PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    API_SIGNING_KEY: randomBytes(32).toString('base64'),
     TENNPAY_BASE_URL: sandbox.tennpayBaseUrl,
     TENNPAY_AUTH_URL: sandbox.authUrl,
     TENNPAY_CLIENT_ID: secrets.TENNPAY_CLIENT_ID,
@@ -24,6 +25,8 @@ export function sandboxServiceEnv({ sandbox, apiUrl, taskQueue, fileStoreDir, se
     TENNPAY_CLIENT_KEY: sandbox.certs.clientKeyPath,
     TENNPAY_CA_CERT: sandbox.certs.caCertPath,
     PARTNER_BASE_URL: sandbox.partnerBaseUrl,
+    // The sandbox serves plain http on loopback.
+    PROVIDER_ALLOW_HTTP: 'true',
     PARTNER_API_KEY: secrets.PARTNER_API_KEY,
     PARTNER_WEBHOOK_TOKEN: secrets.PARTNER_WEBHOOK_TOKEN,
     PARTNER_KYC_METHOD: 'B',
@@ -38,16 +41,16 @@ export function sandboxServiceEnv({ sandbox, apiUrl, taskQueue, fileStoreDir, se
 
 /**
  * The sandbox's options for a test stack: quick Borica steps and P100 reactions, webhooks to the
- * API under test, the same secrets as the service. The frontend relays redirects itself, so the
- * Borica landing URLs only need to be somewhere.
+ * API under test, the same secrets as the service. Borica sends the browser to the reference
+ * frontend's pages (/app/borica/*), which relay the redirect; HTTP-only tests relay it themselves.
  */
 export function sandboxOptionsFor(apiUrl: string, secrets: SandboxServiceEnvOptions['secrets']): SandboxOptions {
   return {
     statusDelayMs: 300,
     partnerAsyncDelayMs: 100,
     smsResendCooldownMs: 1000,
-    boricaSuccessUrl: 'https://frontend.example/borica/success',
-    boricaFailUrl: 'https://frontend.example/borica/fail',
+    boricaSuccessUrl: `${apiUrl}/app/borica/success`,
+    boricaFailUrl: `${apiUrl}/app/borica/fail`,
     partnerWebhookBaseUrl: `${apiUrl}/webhooks/partner`,
     partnerWebhookToken: secrets.PARTNER_WEBHOOK_TOKEN,
     partnerApiKey: secrets.PARTNER_API_KEY,
