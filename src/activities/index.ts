@@ -59,5 +59,5 @@ export { TennpayClient, type TennpayClientOptions } from './tennpay/client';
 export { TennpayTokenManager, certificateThumbprint, type AccessTokenProvider } from './tennpay/token-manager';
 export { PartnerClient, type PartnerClientOptions, type VerificationPage } from './partner/client';
 export { isTrustedUrl } from './trusted-url';
-export type { ProviderFailureDetails } from './provider-errors';
+export type { ProviderFailureDetails } from './provider-failures';
 export type * from './types';

@@ -1,7 +1,8 @@
 // The HTTP API: an Express 5 application built from injected dependencies, so tests give it a real
-// Temporal client and main.ts gives it the one from the environment. Structured by audience:
-// /onboardings (frontends; the signed partner-KYC link for browsers), /webhooks (P100), /codec and
-// /ops (ops, OPS_API_KEY), and the platform endpoints.
+// Temporal client and main.ts gives it the one from the environment. Its routes come from the
+// route table (src/api/route-table.ts); the handlers are grouped by audience in src/api/routes:
+// frontends (and the signed partner-KYC link for browsers), P100's webhooks, the codec and ops
+// (OPS_API_KEY), and the platform endpoints.
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express, type RequestHandler } from 'express';
@@ -12,13 +13,17 @@ import { EncryptionCodec } from '../temporal/encryption-codec';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { type ApiContext, DEFAULT_TIMEOUTS, type Timeouts } from './context';
+import { FRONTEND_PREFIX, frontendHandler } from './frontend';
+import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-details';
-import { codecRouter } from './routes/codec';
-import { onboardingsRouter } from './routes/onboardings';
-import { opsRouter } from './routes/ops';
-import { platformRouter } from './routes/platform';
-import { webhooksRouter } from './routes/webhooks';
+import { mountRoutes } from './mount-routes';
+import { codecHandlers } from './routes/codec';
+import { onboardingsHandlers } from './routes/onboardings';
+import { opsHandlers } from './routes/ops';
+import { platformHandlers } from './routes/platform';
+import { referenceHandlers } from './routes/reference';
+import { webhooksHandlers } from './routes/webhooks';
 import { ApiSecrets } from './secrets';
 import type { OnboardingRecord } from '../record/repository';
 
@@ -33,6 +38,8 @@ export interface AppDeps {
   fileStore: FileStore;
   /** Fetches P100's verification page (createPartnerKycPageFetcher). */
   partnerKycPage: PartnerKycPageFetcher;
+  /** 10nPay's lookup lists (main.ts: read through the 10nPay client); without it no list is served or checked. */
+  kycOptions?: KycOptionsCache;
   logger?: Logger;
   metrics?: Metrics;
   timeouts?: Partial<Timeouts>;
@@ -55,6 +62,7 @@ export function createApp(deps: AppDeps): App {
     settings: deps.settings,
     fileStore: deps.fileStore,
     partnerKycPage: deps.partnerKycPage,
+    ...(deps.kycOptions ? { kycOptions: deps.kycOptions } : {}),
     codec: deps.codec ?? new EncryptionCodec(deps.temporal.PAYLOAD_ENCRYPTION_KEY, deps.temporal.PAYLOAD_ENCRYPTION_OLD_KEYS),
     secrets: new ApiSecrets(deps.temporal.PAYLOAD_ENCRYPTION_KEY),
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
@@ -72,11 +80,18 @@ export function createApp(deps: AppDeps): App {
   // Before the routers, so that a method no route serves is a 405 whatever the path's authentication.
   app.use(methodNotAllowed(app));
 
-  app.use(platformRouter(ctx));
-  app.use('/onboardings', onboardingsRouter(ctx));
-  app.use('/webhooks', webhooksRouter(ctx));
-  app.use('/codec', codecRouter(ctx));
-  app.use('/ops', opsRouter(ctx));
+  // Every route from the one table that /openapi.json is written from (src/api/route-table.ts).
+  const routes = express.Router();
+  mountRoutes(routes, ctx, {
+    ...platformHandlers(ctx),
+    ...onboardingsHandlers(ctx),
+    ...webhooksHandlers(ctx),
+    ...codecHandlers(ctx),
+    ...opsHandlers(ctx),
+    ...referenceHandlers(ctx),
+  });
+  app.use(routes);
+  app.use(FRONTEND_PREFIX, frontendHandler());
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => ctx.logger.error({ err }, 'unhandled error')));

@@ -7,6 +7,7 @@ import type { FileStore } from '../files/file-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { OnboardingRecord } from '../record/repository';
+import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { ProblemError } from './problem-details';
 import type { ApiSecrets } from './secrets';
@@ -33,6 +34,8 @@ export interface ApiContext {
   settings: () => OnboardingSettings;
   fileStore: FileStore;
   partnerKycPage: PartnerKycPageFetcher;
+  /** 10nPay's lookup lists for GET /reference/kyc-options and the check of KYC codes. */
+  kycOptions?: KycOptionsCache;
   codec: PayloadCodec;
   secrets: ApiSecrets;
   timeouts: Timeouts;

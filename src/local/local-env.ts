@@ -179,8 +179,10 @@ export function localEnvironment(args: {
     SANDBOX_PORT: String(ports.SANDBOX_PORT),
     SANDBOX_AUTH_PORT: String(ports.SANDBOX_AUTH_PORT),
     SANDBOX_CERT_DIR: layout.certDir,
-    // BORICA_SUCCESS_URL / BORICA_FAIL_URL are left to the sandbox's own landing pages (they show
-    // the query to relay to POST /onboardings/{id}/redirects) unless set: there is no frontend here.
+    // Borica's Success and Fail URLs: the reference frontend's pages, which relay the redirect
+    // (CONTRACT part 4, "What a frontend needs").
+    BORICA_SUCCESS_URL: `${api}/app/borica/success`,
+    BORICA_FAIL_URL: `${api}/app/borica/fail`,
     PARTNER_WEBHOOK_URL: `${api}/webhooks/partner`,
   };
   const out: Record<string, string> = {};

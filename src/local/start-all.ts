@@ -235,6 +235,7 @@ async function main(): Promise<void> {
   const lines = [
     `ready in ${((Date.now() - started) / 1000).toFixed(1)} s:`,
     selected.has('api') && `  API               http://localhost:${ports.PORT}  (description: /openapi.json, health: /healthz)`,
+    selected.has('api') && `  Frontend          http://localhost:${ports.PORT}/app/  (the reference onboarding app)`,
     selected.has('sandbox') &&
       `  Provider sandbox  http://localhost:${ports.SANDBOX_PORT}  (10nPay token endpoint, mutual TLS: https://localhost:${ports.SANDBOX_AUTH_PORT})`,
     devServer && `  Temporal          ${devServer.address}  (namespace ${namespace})`,

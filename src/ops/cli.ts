@@ -163,7 +163,8 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
     try {
       client = await createTemporalClient(config);
     } catch (err) {
-      throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}); set TEMPORAL_ADDRESS: ${err instanceof Error ? err.message : String(err)}`);
+      // The connection's own message says how (plain, TLS, mutual TLS) it tried.
+      throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}): ${err instanceof Error ? err.message : String(err)}`);
     }
     return client;
   };

@@ -39,4 +39,11 @@ describe('docker-compose.yml', () => {
       expect(block).toMatch(/record-db:\n\s+condition: service_completed_successfully/);
     }
   });
+
+  it('publishes Temporal and its UI on loopback only unless told otherwise, and checks the worker the way it connects', () => {
+    const published = [...compose.matchAll(/^ {6}- "(\$\{[A-Z_]+:-[^}]*\}):\$\{(TEMPORAL_PORT|TEMPORAL_UI_PORT)[^"]*"/gm)].map((m) => [m[2], m[1]]);
+    expect(Object.fromEntries(published)).toEqual({ TEMPORAL_PORT: '${TEMPORAL_BIND:-127.0.0.1}', TEMPORAL_UI_PORT: '${TEMPORAL_UI_BIND:-127.0.0.1}' });
+    const worker = /^ {2}worker:\n([\s\S]*?)\n {2}api:/m.exec(compose)?.[1] ?? '';
+    expect(worker).toContain('src/worker/healthcheck.ts');
+  });
 });

@@ -16,41 +16,33 @@
 //   GET  /ops/onboardings/{id} answers from the record once the workflow is gone from Temporal.
 // The actor of every action is the identity of the key (OPS_API_KEY is `ops`, OPS_API_KEYS name
 // theirs); a `requestedBy` in a body is accepted for compatibility and ignored.
-import express, { type Request, Router } from 'express';
-import { z } from 'zod';
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
 import {
   DEFAULT_PAGE_SIZE,
   OPS_ACTIONS,
   type OpsAction,
   describeOnboarding,
-  listFiltersSchema,
+  type ListFilters,
   listOnboardings,
-  pagingSchema,
   runAction,
   runBatch,
   OnboardingHasEnded,
 } from '../../ops/onboardings';
 import { registerOnboardingGauges } from '../../observability/onboarding-gauges';
-import { UUID_PATTERN, opsAccess } from '../auth';
 import { CONSOLE_HTML, CONSOLE_SCRIPT } from '../console/page';
 import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type Handlers, inputOf } from '../mount-routes';
 import { ProblemError, problems } from '../problem-details';
+import type { opsBatchCancelBodySchema, opsListQuerySchema } from '../schemas';
 import { canonicalJson } from '../secrets';
-import { opsActionBodySchema as actionBodySchema, opsBatchBodySchema as batchBodySchema, opsCancelBodySchema as cancelBodySchema } from '../schemas';
 import { problemForTemporalError } from '../temporal-errors';
 import type { RecordedOnboarding } from '../../record/changes';
 import { RecordUnavailableError, type OnboardingRecord } from '../../record/repository';
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ProblemError(problems.validation(r.error, what));
-  return r.data;
-}
-
-function onboardingIdOf(req: Request): string {
-  const id = String(req.params.id ?? '');
-  if (!UUID_PATTERN.test(id)) throw new ProblemError(problems.notFound());
-  return id;
+/** The onboarding of `/ops/onboardings/{id}/…`, a uuid as the route table checked. */
+function onboardingIdOf(res: Response): string {
+  return inputOf<{ params: { id: string } }>(res).params.id;
 }
 
 function endedProblem(err: OnboardingHasEnded) {
@@ -63,47 +55,35 @@ function endedProblem(err: OnboardingHasEnded) {
   };
 }
 
-export function opsRouter(ctx: ApiContext): Router {
-  const router = Router();
+/** The ops operations of the route table (the console page and script hold no data). */
+export function opsHandlers(ctx: ApiContext): Handlers {
   registerOnboardingGauges(ctx.metrics.registry, ctx.client, { logger: ctx.logger });
 
   // The console: a static page and script, no data; the key is asked for in the page.
-  router.get('/console', (_req, res) => {
+  const opsConsole = (_req: Request, res: Response) => {
     res.setHeader('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.status(200).type('text/html; charset=utf-8').send(CONSOLE_HTML);
-  });
-  router.get('/console/app.js', (_req, res) => {
+  };
+  const opsConsoleScript = (_req: Request, res: Response) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.status(200).type('text/javascript; charset=utf-8').send(CONSOLE_SCRIPT);
-  });
-
-  router.use(opsAccess(ctx));
-  router.use(express.json({ limit: '64kb' }));
+  };
   const { timeouts } = ctx;
-  const actorOf = (res: express.Response): string => String(res.locals.opsActor);
+  // The actor of an action is the identity of the ops key (auth.ts), never a field of the body.
+  const actorOf = (res: Response): string => String(res.locals.opsActor);
 
-  router.get('/stats', async (_req, res) => {
-    res.status(200).json(await recordCall(ctx, (record) => record.stats()));
-  });
-
-  router.get('/onboardings', async (req, res, next) => {
-    const { email, phoneNumber, ...others } = req.query as Record<string, unknown>;
-    if (email === undefined && phoneNumber === undefined) return next();
-    const person = parse(personSearchSchema, { email, phoneNumber, ...others }, 'query');
-    const found = await recordCall(ctx, (record) =>
-      record.findByPerson(person.email !== undefined ? { email: person.email } : { phoneNumber: person.phoneNumber! }),
-    );
-    res.status(200).json({ items: found.map(recordListItem) });
-  });
-
-  router.get('/onboardings', async (req, res) => {
-    const { pageSize, pageToken, ...rest } = req.query as Record<string, unknown>;
-    const filters = parse(listFiltersSchema, rest, 'query');
-    const paging = parse(pagingSchema, { pageSize, pageToken }, 'query');
+  const listOnboardingsHandler = async (_req: Request, res: Response) => {
+    const { pageSize, pageToken, email, phoneNumber, ...filters } = inputOf<{ query: z.output<typeof opsListQuerySchema> }>(res).query;
+    if (email !== undefined || phoneNumber !== undefined) {
+      const found = await recordCall(ctx, (record) => record.findByPerson(email !== undefined ? { email } : { phoneNumber: phoneNumber! }));
+      res.status(200).json({ items: found.map(recordListItem) });
+      return;
+    }
+    const paging = { pageSize, pageToken };
     // Page tokens carry a MAC bound to the filters: Temporal answers a token it does not know with
     // an error its client retries until the deadline (a 503 for the caller's mistake), so a forged
     // token, or one from another query, is refused here.
@@ -123,16 +103,17 @@ export function opsRouter(ctx: ApiContext): Router {
       if (problem) throw new ProblemError(problem);
       throw err;
     }
-  });
+  };
 
-  router.post('/onboardings/batch/:action', async (req, res) => {
-    const action = String(req.params.action) as OpsAction;
-    if (!OPS_ACTIONS.includes(action)) throw new ProblemError(problems.notFound('No such batch action; use retry, restart-identification or cancel'));
-    const body = parse(batchBodySchema, req.body ?? {}, 'body');
-    if (action === 'cancel' && !body.reason) throw new ProblemError(problems.badRequest('A batch cancel needs a "reason"'));
-    const { reason, dryRun, ...rest } = body;
-    // The body's requestedBy decides nothing: the actor is the key's identity.
-    const filters = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'requestedBy')) as Omit<typeof rest, 'requestedBy'>;
+  const batch = (action: OpsAction) => async (_req: Request, res: Response) => {
+    // cancel's body needs a reason (the route table's schema for it); the others may give one.
+    const body = inputOf<{ body: Partial<z.output<typeof opsBatchCancelBodySchema>> & ListFilters }>(res).body;
+    const { reason, dryRun, stage, waitingLongerThan, needsAttention } = body;
+    const filters: ListFilters = {
+      ...(stage !== undefined ? { stage } : {}),
+      ...(waitingLongerThan !== undefined ? { waitingLongerThan } : {}),
+      ...(needsAttention !== undefined ? { needsAttention } : {}),
+    };
     const report = await temporalCall(ctx, 120_000, () =>
       runBatch(ctx.client, action, filters, {
         requestedBy: actorOf(res),
@@ -146,10 +127,10 @@ export function opsRouter(ctx: ApiContext): Router {
     );
     ctx.logger.info({ action, actor: actorOf(res), filters, counts: report.counts, matched: report.matched, dryRun: report.dryRun }, 'ops batch');
     res.status(200).json(report);
-  });
+  };
 
-  router.get('/onboardings/:id', async (req, res) => {
-    const id = onboardingIdOf(req);
+  const opsGetOnboarding = async (_req: Request, res: Response) => {
+    const id = onboardingIdOf(res);
     res.locals.onboardingId = id;
     let detail;
     try {
@@ -163,22 +144,25 @@ export function opsRouter(ctx: ApiContext): Router {
       return;
     }
     res.status(200).json(detail);
-  });
+  };
 
-  router.get('/onboardings/:id/events', async (req, res) => {
-    const id = onboardingIdOf(req);
+  const opsOnboardingEvents = async (_req: Request, res: Response) => {
+    const id = onboardingIdOf(res);
     res.locals.onboardingId = id;
     const items = await recordCall(ctx, async (record) => ((await record.get(id)) ? record.events(id) : undefined));
     if (!items) throw new ProblemError(problems.notFound('The record has no such onboarding'));
     res.status(200).json({ items });
-  });
+  };
+
+  const opsStats = async (_req: Request, res: Response) => {
+    res.status(200).json(await recordCall(ctx, (record) => record.stats()));
+  };
 
   const action = (name: OpsAction) =>
-    async (req: Request, res: express.Response) => {
-      const id = onboardingIdOf(req);
+    async (_req: Request, res: Response) => {
+      const id = onboardingIdOf(res);
       res.locals.onboardingId = id;
-      const body: { requestedBy?: string; reason?: string } =
-        name === 'cancel' ? parse(cancelBodySchema, req.body ?? {}, 'body') : parse(actionBodySchema, req.body ?? {}, 'body');
+      const body = inputOf<{ body: { reason?: string } }>(res).body;
       try {
         await temporalCall(
           ctx,
@@ -193,21 +177,16 @@ export function opsRouter(ctx: ApiContext): Router {
       ctx.logger.info({ onboardingId: id, action: name, actor: actorOf(res) }, 'ops action');
       res.status(202).json({ onboardingId: id, action: name });
     };
-  router.post('/onboardings/:id/retry', action('retry'));
-  router.post('/onboardings/:id/restart-identification', action('restart-identification'));
-  router.post('/onboardings/:id/cancel', action('cancel'));
-
-  return router;
+  return {
+    opsConsole,
+    opsConsoleScript,
+    listOnboardings: listOnboardingsHandler,
+    opsGetOnboarding,
+    opsOnboardingEvents,
+    opsStats,
+    ...Object.fromEntries(OPS_ACTIONS.flatMap((a) => [[`ops_${camel(a)}`, action(a)], [`opsBatch_${camel(a)}`, batch(a)]])),
+  };
 }
-
-/** `?email=` or `?phoneNumber=`, exactly one, nothing else. */
-const personSearchSchema = z
-  .object({
-    email: z.string().trim().min(3).max(320).optional(),
-    phoneNumber: z.string().trim().regex(/^\+?[0-9 ()-]{7,20}$/, 'a phone number such as +359888123456').optional(),
-  })
-  .strict()
-  .refine((q) => (q.email === undefined) !== (q.phoneNumber === undefined), 'search by email or by phoneNumber, one of them');
 
 /** Runs a read of the record; no record configured, or PostgreSQL unreachable, is a 503 to retry. */
 async function recordCall<R>(ctx: ApiContext, fn: (record: OnboardingRecord) => Promise<R>): Promise<R> {
@@ -230,6 +209,8 @@ function recordListItem(o: RecordedOnboarding) {
     stage: o.stage,
     stageEnteredAt: o.stageEnteredAt,
     ...(o.reason ? { reason: o.reason } : {}),
+    needsAttention: o.stage === 'FAILED',
+    status: o.endedAt ? 'ENDED' : 'RUNNING',
     startedAt: o.createdAt,
     ...(o.endedAt ? { closedAt: o.endedAt } : {}),
     ids: o.ids,
@@ -253,6 +234,8 @@ function recordDetail(o: RecordedOnboarding) {
     ...(o.personalDataErasedAt ? { personalDataErasedAt: o.personalDataErasedAt } : {}),
   };
 }
+
+const camel = (s: string) => s.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
 
 function grpcInvalidArgument(err: unknown): boolean {
   let e: unknown = err;
