@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../src/domain/onboarding';
 import type { TrailEvent } from '../../src/record/changes';
+import { replayCheck } from '../../src/ops/replay';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { loadTemporalConfig } from '../../src/config';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import { Journey, call, newPerson } from './journey';
 import { OPS_API_KEY, type Stack, startStack } from './stack';
@@ -35,6 +38,14 @@ async function trailOf(onboardingId: string): Promise<TrailEvent[]> {
   return (res.body as { items: TrailEvent[] }).items;
 }
 
+/** The closed workflow's history replays on the code (the record's local activities included). */
+async function expectReplays(onboardingId: string): Promise<void> {
+  const workflowId = workflowIdFor(onboardingId);
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const outcomes = await replayCheck([{ workflowId, history }], { dataConverter: createDataConverter(loadTemporalConfig(stack.env)) });
+  expect(outcomes).toEqual([{ workflowId, ok: true }]);
+}
+
 describe('the onboarding record, written by the workflow, read by ops', () => {
   let completed: Journey;
 
@@ -62,6 +73,7 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
     const length = history.events?.length ?? 0;
     console.log(`history events of a completed onboarding with the record: ${length}`);
     expect(length).toBeLessThanOrEqual(145);
+    await expectReplays(completed.onboardingId);
   });
 
   it('finds the onboarding by e-mail (any case) and by phone number, and nobody else', async () => {
@@ -111,6 +123,7 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
       { type: 'STAGE_CHANGED', stage: 'CANCELLED', previousStage: 'AWAITING_EMAIL_CODE', reason: 'customer asked' },
     ]);
     expect(JSON.stringify(trail)).not.toContain('mallory');
+    await expectReplays(j.onboardingId);
   });
 
   it('counts onboardings by stage and times their stages in /ops/stats', async () => {
@@ -139,5 +152,34 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
       await pg.restart();
     }
     expect((await ops('GET', '/ops/stats')).status).toBe(200);
+  });
+
+  it('PostgreSQL stopped mid-flow: the onboarding goes on, waits at its end for the record, then every change is recorded once, in order', async () => {
+    const j = journey();
+    await j.start();
+    await j.waitFor('awaiting the e-mail code', (v) => v.stage === 'AWAITING_EMAIL_CODE');
+    await pg.server.stop();
+    let view;
+    try {
+      await j.confirmEmail();
+      await j.enterSmsCode();
+      await j.identifyAndSign();
+      await j.partnerKycB();
+      view = await j.waitFor('completed', (v) => v.stage === 'COMPLETED');
+      // The user is done; the workflow stays open until its last changes are in the record.
+      const handle = stack.client.workflow.getHandle(workflowIdFor(j.onboardingId));
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+    } finally {
+      await pg.restart();
+    }
+    const trail = await trailOf(j.onboardingId);
+    expect(trail.map((e) => e.seq)).toEqual(trail.map((_, i) => i + 1));
+    const stages = trail.filter((e) => e.type === 'STAGE_CHANGED').map((e) => e.stage);
+    expect(stages).toEqual([
+      'CREATING_USER', 'AWAITING_EMAIL_CODE', 'AWAITING_SMS_CODE', 'STARTING_IDENTIFICATION',
+      'AWAITING_IDENTIFICATION', 'VERIFYING_IDENTIFICATION', 'AWAITING_SIGNATURE', 'VERIFYING_SIGNATURE', 'FINALIZING',
+      'CREATING_PARTNER_ACCOUNT', 'AWAITING_PARTNER_KYC', 'VERIFYING_PARTNER_ACCOUNT', 'COMPLETED',
+    ]);
+    await expectReplays(j.onboardingId);
   });
 });
