@@ -159,13 +159,12 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
     await j.start();
     await j.waitFor('awaiting the e-mail code', (v) => v.stage === 'AWAITING_EMAIL_CODE');
     await pg.server.stop();
-    let view;
     try {
       await j.confirmEmail();
       await j.enterSmsCode();
       await j.identifyAndSign();
       await j.partnerKycB();
-      view = await j.waitFor('completed', (v) => v.stage === 'COMPLETED');
+      await j.waitFor('completed', (v) => v.stage === 'COMPLETED');
       // The user is done; the workflow stays open until its last changes are in the record.
       const handle = stack.client.workflow.getHandle(workflowIdFor(j.onboardingId));
       expect((await handle.describe()).status.name).toBe('RUNNING');
