@@ -109,6 +109,15 @@ const apiSchema = z.object({
   FILE_STORE_DIR: z.string().default('.data/files'),
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
   CODEC_CORS_ORIGINS: csv,
+  // Named ops identities, `name:key,…`; the name is the actor recorded for what the key does.
+  OPS_API_KEYS: csv.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.@-]{1,64}:\S{16,}$/, 'each entry is name:key, the name letters, digits, _ . @ -, the key at least 16 characters')
+        .transform((pair) => ({ name: pair.slice(0, pair.indexOf(':')), key: pair.slice(pair.indexOf(':') + 1) })),
+    ),
+  ).optional(),
 });
 
 /** The onboarding record (PostgreSQL); without DATABASE_URL the service runs without one. */
@@ -205,7 +214,6 @@ export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
 export function loadOnboardingSettings(env = process.env): import('./domain/onboarding').OnboardingSettings {
   const s = loadOnboardingSettingsEnv(env);
   const partner = parse(partnerSchema.pick({ PARTNER_KYC_METHOD: true }), env);
-  const api = parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env);
   return {
     identificationPollInterval: s.IDENTIFICATION_POLL_INTERVAL,
     identificationPollCap: s.IDENTIFICATION_POLL_CAP,
@@ -223,6 +231,5 @@ export function loadOnboardingSettings(env = process.env): import('./domain/onbo
     partnerKycMaxAttempts: s.PARTNER_KYC_MAX_ATTEMPTS,
     partnerWebhookFallbackAfter: s.PARTNER_WEBHOOK_FALLBACK_AFTER,
     partnerTooManyVerificationsWait: s.PARTNER_TOO_MANY_VERIFICATIONS_WAIT,
-    trustedUrlHosts: api.TRUSTED_URL_HOSTS,
   };
 }

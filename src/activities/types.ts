@@ -61,9 +61,9 @@ export interface PartnerActivities {
   /** Method B: Get KYC Status; PartnerKycNotFound when P100 has none. */
   getKycStatus(input: { externalUserId: string }): Promise<{ status: string; reason?: string }>;
   /** Add User Verification; P442 (already verified) is answered as success. */
-  addUserVerification(input: { externalUserId: string; record: KycRecord }): Promise<{ alreadyVerified: boolean }>;
-  /** Add POA File; `pending` when P100 answered 202 P211. */
-  uploadPoaFiles(input: { externalUserId: string; files: StoredFile[] }): Promise<{ pending: boolean }>;
+  addUserVerification(input: { externalUserId: string; record: KycRecord }): Promise<void>;
+  /** Add POA File (201, or 202 P211 pending); P447 (already verified) is answered as success. */
+  uploadPoaFiles(input: { externalUserId: string; files: StoredFile[] }): Promise<void>;
 }
 
 export type OnboardingActivities = TennpayActivities & PartnerActivities;

@@ -26,6 +26,7 @@ import { platformHandlers } from './routes/platform';
 import { referenceHandlers } from './routes/reference';
 import { webhooksHandlers } from './routes/webhooks';
 import { ApiSecrets } from './secrets';
+import type { OnboardingRecord } from '../record/repository';
 
 export interface AppDeps {
   /** A Temporal client with the service's data converter (src/temporal/client.ts). */
@@ -45,6 +46,8 @@ export interface AppDeps {
   timeouts?: Partial<Timeouts>;
   /** The codec served at /codec; by default the EncryptionCodec of the temporal config. */
   codec?: PayloadCodec;
+  /** The onboarding record (openRecord), when DATABASE_URL is set. */
+  record?: OnboardingRecord;
 }
 
 export interface App extends Express {
@@ -66,6 +69,7 @@ export function createApp(deps: AppDeps): App {
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
     logger: deps.logger ?? createLogger(),
     metrics: deps.metrics ?? createMetrics(),
+    ...(deps.record ? { record: deps.record } : {}),
   };
 
   const app = express() as App;

@@ -1,5 +1,6 @@
 // The failure types activities raise and the workflow branches on: one vocabulary for both
-// providers, so the error classification lives in one place (src/activities/provider-errors.ts).
+// providers, built by src/activities/provider-failures.ts and classified per provider beside each
+// client (src/activities/tennpay/errors.ts, src/activities/partner/errors.ts).
 export const FailureType = {
   // 10nPay
   InvalidCode: 'InvalidCode',

@@ -24,7 +24,7 @@ export const recordIdsSchema = z.object({
 });
 export type RecordIds = z.infer<typeof recordIdsSchema>;
 
-/** One change, as the workflow's recordChange local activity hands it over. */
+/** One change, as the workflow hands it to the recordChanges local activity. */
 export const recordChangeSchema = z.object({
   onboardingId: z.string().uuid(),
   seq: z.number().int().positive(),

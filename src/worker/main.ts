@@ -7,6 +7,7 @@ import { createTemporalClient } from '../temporal/client';
 import { loadWorkerConfig } from '../config';
 import { createLogger } from '../observability/logger';
 import { temporalLoggerOf } from '../observability/temporal-logger';
+import { openRecord } from '../record/open';
 import { connectTemporalWorker, describeConnection } from '../temporal/connection';
 import { WORKFLOW_BUNDLE_OPTIONS, createOnboardingWorker } from './worker';
 
@@ -21,6 +22,9 @@ async function main(): Promise<void> {
     logger: temporalLoggerOf(logger),
     ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
   });
+  // The onboarding record: migrated before the first change is written to it.
+  const opened = await openRecord(process.env, (line) => logger.info(line));
+  if (!opened) logger.warn('DATABASE_URL is not set: the onboarding record is not written');
   const connection = await connectTemporalWorker(config.temporal);
   // A deploy runs the bundle built into its image (WORKFLOW_BUNDLE_PATH); without one, the current
   // sources are bundled now, so a development worker never runs a stale bundle.
@@ -31,7 +35,7 @@ async function main(): Promise<void> {
   // Outbound events: each stage change the record writes is handed to its onboarding's delivery
   // workflow through this client (only when INTEGRATOR_WEBHOOK_URL is set).
   const publisherClient = config.integrator.INTEGRATOR_WEBHOOK_URL ? await createTemporalClient(config.temporal) : undefined;
-  const activities = createActivities(createActivityDependencies(config, config.fileStoreDir));
+  const activities = createActivities({ ...createActivityDependencies(config, config.fileStoreDir), record: opened?.record });
   const worker = await createOnboardingWorker({
     temporal: config.temporal,
     cache: config.cache,
@@ -49,9 +53,21 @@ async function main(): Promise<void> {
     { taskQueue: config.temporal.TASK_QUEUE, temporal: describeConnection(config.temporal), bundle: bundlePath ? 'pre-built' : 'bundled at start-up', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
     'Worker polling',
   );
+  // Retention: the person is erased from onboardings that ended RECORD_PERSONAL_DATA_RETENTION ago,
+  // checked hourly (every worker may run it: the erasure is one idempotent UPDATE).
+  const eraseExpired = () =>
+    opened?.record.erasePersonalData(new Date(), opened.retentionMs).then(
+      (erased) => erased > 0 && logger.info({ erased }, 'Personal data erased from ended onboardings past retention'),
+      (err: unknown) => logger.warn({ err: (err as Error).message }, 'Retention pass failed; retried within the hour'),
+    );
+  void eraseExpired();
+  const retention = setInterval(() => void eraseExpired(), 3_600_000);
+  retention.unref();
   await worker.run();
+  clearInterval(retention);
   await publisherClient?.connection.close();
   await connection.close();
+  await opened?.close();
 }
 
 main().catch((err: unknown) => {

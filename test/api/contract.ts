@@ -3,7 +3,6 @@
 // and its body must parse with that answer's schema: the JSON schema, or problem details of one of
 // the listed problem types, with the headers the table promises. An unknown path or method must
 // be a 404 or 405 problem.
-import { expect } from 'vitest';
 import { ROUTES, type RouteSpec } from '../../src/api/route-table';
 import { problemSchema } from '../../src/api/schemas';
 import type { Answer } from '../support/http';
@@ -19,13 +18,26 @@ export function routeFor(method: string, pathname: string): RouteSpec | undefine
   return MATCHERS.find((r) => r.spec.method === m && r.pattern.test(path))?.spec;
 }
 
+/** Thrown when an answer is not what the route table promises (fails the test that made the call). */
+export class ContractViolation extends Error {
+  override name = 'ContractViolation';
+}
+
+function ensure(ok: boolean, message: string): void {
+  if (!ok) throw new ContractViolation(message);
+}
+
+function issues(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
+}
+
 function expectProblemOf(answer: Answer, types: readonly string[], where: string): void {
-  expect(answer.contentType, `${where}: problem+json`).toContain('application/problem+json');
+  ensure(answer.contentType.includes('application/problem+json'), `${where}: not problem+json but ${answer.contentType}`);
   const parsed = problemSchema.safeParse(answer.body);
-  expect(parsed.success ? [] : parsed.error.issues, `${where}: problem details`).toEqual([]);
+  ensure(parsed.success, `${where}: not problem details (${parsed.success ? '' : issues(parsed.error)})`);
   const slug = String((answer.body as { type?: unknown }).type ?? '').replace(/^.*\/problems\//, '');
-  expect(types, `${where}: problem type ${slug}`).toContain(slug);
-  expect((answer.body as { status?: unknown }).status, `${where}: status member`).toBe(answer.status);
+  ensure(types.includes(slug), `${where}: problem type ${slug}, not one of ${types.join(', ')}`);
+  ensure((answer.body as { status?: unknown }).status === answer.status, `${where}: the status member differs from the status`);
 }
 
 export function checkAnswer(method: string, pathname: string, answer: Answer): void {
@@ -33,24 +45,23 @@ export function checkAnswer(method: string, pathname: string, answer: Answer): v
   const spec = routeFor(method, pathname);
   const where = `${method} ${pathname} → ${answer.status}`;
   if (!spec) {
-    expect([404, 405], `${where}: no route, so 404 or 405`).toContain(answer.status);
+    ensure([404, 405].includes(answer.status), `${where}: no route, so 404 or 405`);
     expectProblemOf(answer, ['not-found', 'method-not-allowed'], where);
     return;
   }
-  const spec405 = answer.status === 405;
-  expect(spec405, `${where}: a 405 on a served method`).toBe(false);
+  ensure(answer.status !== 405, `${where}: a 405 on a method the table serves`);
   const promised = spec.responses[answer.status];
-  expect(promised, `${where}: not an answer ${spec.operationId} lists (${Object.keys(spec.responses).join(', ')})`).toBeDefined();
+  ensure(promised !== undefined, `${where}: not an answer ${spec.operationId} lists (${Object.keys(spec.responses).join(', ')})`);
   if (!promised) return;
   for (const name of Object.keys(promised.headers ?? {})) {
-    if (name === 'Retry-After') expect(answer.headers.get(name), `${where}: ${name}`).toMatch(/^[1-9][0-9]*$/);
+    if (name === 'Retry-After') ensure(/^[1-9][0-9]*$/.test(answer.headers.get(name) ?? ''), `${where}: no ${name}`);
   }
   if (promised.problem) return expectProblemOf(answer, promised.problem, where);
   if (promised.json) {
-    expect(answer.contentType, `${where}: JSON`).toContain('application/json');
+    ensure(answer.contentType.includes('application/json'), `${where}: not JSON but ${answer.contentType}`);
     const parsed = promised.json.safeParse(answer.body);
-    expect(parsed.success ? [] : parsed.error.issues, `${where}: body against ${spec.operationId}'s schema`).toEqual([]);
+    ensure(parsed.success, `${where}: body off ${spec.operationId}'s schema (${parsed.success ? '' : issues(parsed.error)})`);
     return;
   }
-  if (promised.media) expect(answer.contentType, where).toContain(promised.media);
+  if (promised.media) ensure(answer.contentType.includes(promised.media), `${where}: not ${promised.media} but ${answer.contentType}`);
 }

@@ -34,6 +34,7 @@ import { createMetrics } from '../../src/observability/metrics';
 import { SandboxControl } from '../../src/sandbox/control-client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
 import { TEST_CERT_DIR } from '../../src/sandbox/testkit';
+import { openRecord } from '../../src/record/open';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { connectTemporalClient, connectTemporalWorker } from '../../src/temporal/connection';
 import { createOnboardingWorker } from '../../src/worker/worker';
@@ -50,6 +51,8 @@ export interface StackOptions {
   sandbox?: SandboxOptions;
   /** Extra environment variables (e.g. PARTNER_KYC_METHOD). */
   env?: Record<string, string>;
+  /** DATABASE_URL of the onboarding record (test/support/postgres.ts); without it, no record. */
+  databaseUrl?: string;
   /**
    * Reach Temporal only through a front that requires mutual TLS (test/support/mtls-proxy.ts):
    * the worker and the API connect from the environment's TEMPORAL_TLS_* settings.
@@ -158,6 +161,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       STEP_ATTENTION_AFTER: '20s',
       STEP_SLOW_RETRY_INTERVAL: '5s',
       PARTNER_WEBHOOK_FALLBACK_AFTER: '30s',
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...(mtlsProxy
         ? {
             TEMPORAL_ADDRESS: mtlsProxy.address,
@@ -176,13 +180,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // 5. The worker: real activities against the sandbox, the service's encrypted data converter.
     const deps = createActivityDependencies(workerConfig, workerConfig.fileStoreDir);
     cleanups.push(() => deps.close());
+    const opened = await openRecord(env);
+    if (opened) cleanups.push(() => opened.close());
     // Through the mutual-TLS front, the processes' own connections from the environment.
     const nativeConnection = mtlsProxy ? await connectTemporalWorker(temporalConfig) : temporal.nativeConnection;
     if (mtlsProxy) cleanups.push(() => nativeConnection.close());
     const worker: Worker = await createOnboardingWorker({
       temporal: temporalConfig,
       connection: nativeConnection,
-      activities: createActivities(deps),
+      activities: createActivities({ ...deps, record: opened?.record }),
       overrides: { shutdownGraceTime: '1s' },
     });
     const running = worker.run();
@@ -213,6 +219,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       kycOptions: new KycOptionsCache(tennpay),
       logger: silent,
       metrics: createMetrics({ defaultMetrics: false }),
+      ...(opened ? { record: opened.record } : {}),
     });
     handler = app;
 

@@ -2,7 +2,7 @@
 // A thin shell: every call starts, signals, updates or queries the onboarding's workflow; the
 // rules (which call fits which stage, how many tries are left) live in the workflow.
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Request, RequestHandler, Response } from 'express';
@@ -16,9 +16,17 @@ import {
   type OnboardingView,
   type Stage,
   isEndStage,
-  stageSchema,
   workflowIdFor,
 } from '../../domain/onboarding';
+import {
+  ONBOARDING_WORKFLOW_TYPE,
+  type OnboardingWorkflow,
+  hasEnded,
+  needsAttention,
+  onboardingHandle,
+  stageEnteredAtOf,
+  stageOf,
+} from '../../temporal/onboarding-handle';
 import {
   OnboardingExternalRefHash,
   OnboardingNeedsAttention,
@@ -53,9 +61,6 @@ import { canonicalJson } from '../secrets';
 import { checkKycCodes } from './reference';
 import { isNotFound, problemForTemporalError } from '../temporal-errors';
 
-/** The workflow's type, by name (the API does not import workflow code). */
-type OnboardingWorkflow = (input: OnboardingInput) => Promise<OnboardingView>;
-export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
 
 /** How long a partner-KYC link stays valid. */
 export const PARTNER_KYC_LINK_TTL_SECONDS = 15 * 60;
@@ -78,7 +83,7 @@ interface StartMemo {
 /** The frontend's operations of the route table (and the signed partner-KYC link). */
 export function onboardingsHandlers(ctx: ApiContext): Handlers {
   const { client, secrets, timeouts } = ctx;
-  const handleOf = (id: string): WorkflowHandle<OnboardingWorkflow> => client.workflow.getHandle<OnboardingWorkflow>(workflowIdFor(id));
+  const handleOf = (id: string) => onboardingHandle(client, id);
 
   // ---------------------------------------------------------------- POST /onboardings
   const startLimiter = rateLimit({
@@ -164,7 +169,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         });
       }
       ctx.metrics.onboardingsStarted.inc({ outcome: 'replayed' });
-      let stage: Stage = stageOf(description);
+      let stage: Stage = stageFrom(description);
       let nextAction: NextAction = isEndStage(stage) ? { type: 'NONE' } : { type: 'WAIT' };
       try {
         const view = await withDeadline(ctx, Math.min(timeouts.queryMs, 2_000), () => handle.query(onboardingView));
@@ -199,7 +204,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
       res.status(200).json(degradedView(id, description));
       return;
     }
-    res.status(200).json(decorateView(ctx, req, view));
+    res.status(200).json(decorateView(ctx, req, { ...view, needsAttention: needsAttention({ flagged: view.needsAttention, stage: view.stage }) }));
   }
 
   // ---------------------------------------------------------------- the user's steps (updates)
@@ -224,13 +229,13 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     const key = idempotencyKeyOf(res);
     const handle = handleOf(id);
     const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), id);
-    if (description.status.name !== 'RUNNING') {
+    if (hasEnded(description.status.name)) {
       throw new ProblemError({
         status: 409,
         slug: 'onboarding-ended',
         title: 'The onboarding has ended',
         detail: 'The onboarding has ended and takes no more calls',
-        extensions: { onboardingId: id, stage: stageOf(description) },
+        extensions: { onboardingId: id, stage: stageFrom(description) },
       });
     }
     const updateId = key
@@ -439,25 +444,24 @@ function errorName(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown error';
 }
 
-function stageOf(description: WorkflowExecutionDescription): Stage {
-  const parsed = stageSchema.safeParse(description.typedSearchAttributes.get(OnboardingStage));
-  return parsed.success ? parsed.data : 'CREATING_USER';
-}
-
-function stageEnteredAtOf(description: WorkflowExecutionDescription): string {
-  const at = description.typedSearchAttributes.get(OnboardingStageEnteredAt);
-  return (at ?? description.startTime).toISOString();
+/** The stage by the search attributes; an onboarding that published none is still creating its user. */
+function stageFrom(description: WorkflowExecutionDescription): Stage {
+  return stageOf(description.typedSearchAttributes) ?? 'CREATING_USER';
 }
 
 /** What `GET /onboardings/{id}` can say without a worker: search attributes only. */
 export function degradedView(onboardingId: string, description: WorkflowExecutionDescription) {
-  const stage = stageOf(description);
+  const stage = stageFrom(description);
   return {
     onboardingId,
     stage,
-    stageEnteredAt: stageEnteredAtOf(description),
+    stageEnteredAt: stageEnteredAtOf(description.typedSearchAttributes, description.startTime).toISOString(),
     nextAction: (isEndStage(stage) ? { type: 'NONE' } : { type: 'WAIT' }) satisfies NextAction,
-    needsAttention: description.typedSearchAttributes.get(OnboardingNeedsAttention) ?? false,
+    needsAttention: needsAttention({
+      flagged: description.typedSearchAttributes.get(OnboardingNeedsAttention),
+      stage: stageOf(description.typedSearchAttributes),
+      status: description.status.name,
+    }),
     degraded: true,
   };
 }

@@ -9,6 +9,13 @@
 //   POST /ops/onboardings/{id}/cancel {"reason"}       202
 //   POST /ops/onboardings/batch/{retry|restart-identification|cancel}
 //        {"stage"?,"waitingLongerThan"?,"needsAttention"?,"reason"?,"dryRun"?} → 200 report
+// From the onboarding record (PostgreSQL; 503 with Retry-After while it cannot be reached):
+//   GET  /ops/onboardings?email=…  or  ?phoneNumber=…   exact search by person (keyed hashes)
+//   GET  /ops/onboardings/{id}/events                  the trail, oldest first
+//   GET  /ops/stats                                    running / ended by stage, stage durations
+//   GET  /ops/onboardings/{id} answers from the record once the workflow is gone from Temporal.
+// The actor of every action is the identity of the key (OPS_API_KEY is `ops`, OPS_API_KEYS name
+// theirs); a `requestedBy` in a body is accepted for compatibility and ignored.
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import {
@@ -30,6 +37,8 @@ import { ProblemError, problems } from '../problem-details';
 import type { opsBatchCancelBodySchema, opsListQuerySchema } from '../schemas';
 import { canonicalJson } from '../secrets';
 import { problemForTemporalError } from '../temporal-errors';
+import type { RecordedOnboarding } from '../../record/changes';
+import { RecordUnavailableError, type OnboardingRecord } from '../../record/repository';
 
 /** The onboarding of `/ops/onboardings/{id}/…`, a uuid as the route table checked. */
 function onboardingIdOf(res: Response): string {
@@ -64,10 +73,16 @@ export function opsHandlers(ctx: ApiContext): Handlers {
     res.status(200).type('text/javascript; charset=utf-8').send(CONSOLE_SCRIPT);
   };
   const { timeouts } = ctx;
-  const requestedByOf = (body: { requestedBy?: string } | undefined) => body?.requestedBy ?? 'ops-api';
+  // The actor of an action is the identity of the ops key (auth.ts), never a field of the body.
+  const actorOf = (res: Response): string => String(res.locals.opsActor);
 
   const listOnboardingsHandler = async (_req: Request, res: Response) => {
-    const { pageSize, pageToken, ...filters } = inputOf<{ query: z.output<typeof opsListQuerySchema> }>(res).query;
+    const { pageSize, pageToken, email, phoneNumber, ...filters } = inputOf<{ query: z.output<typeof opsListQuerySchema> }>(res).query;
+    if (email !== undefined || phoneNumber !== undefined) {
+      const found = await recordCall(ctx, (record) => record.findByPerson(email !== undefined ? { email } : { phoneNumber: phoneNumber! }));
+      res.status(200).json({ items: found.map(recordListItem) });
+      return;
+    }
     const paging = { pageSize, pageToken };
     // Page tokens carry a MAC bound to the filters: Temporal answers a token it does not know with
     // an error its client retries until the deadline (a 503 for the caller's mistake), so a forged
@@ -93,10 +108,15 @@ export function opsHandlers(ctx: ApiContext): Handlers {
   const batch = (action: OpsAction) => async (_req: Request, res: Response) => {
     // cancel's body needs a reason (the route table's schema for it); the others may give one.
     const body = inputOf<{ body: Partial<z.output<typeof opsBatchCancelBodySchema>> & ListFilters }>(res).body;
-    const { reason, requestedBy, dryRun, ...filters } = body;
+    const { reason, dryRun, stage, waitingLongerThan, needsAttention } = body;
+    const filters: ListFilters = {
+      ...(stage !== undefined ? { stage } : {}),
+      ...(waitingLongerThan !== undefined ? { waitingLongerThan } : {}),
+      ...(needsAttention !== undefined ? { needsAttention } : {}),
+    };
     const report = await temporalCall(ctx, 120_000, () =>
       runBatch(ctx.client, action, filters, {
-        requestedBy: requestedBy ?? 'ops-api-batch',
+        requestedBy: actorOf(res),
         ...(reason ? { reason } : {}),
         dryRun: dryRun ?? false,
         describeError: (err) => {
@@ -105,34 +125,56 @@ export function opsHandlers(ctx: ApiContext): Handlers {
         },
       }),
     );
-    ctx.logger.info({ action, filters, counts: report.counts, matched: report.matched, dryRun: report.dryRun }, 'ops batch');
+    ctx.logger.info({ action, actor: actorOf(res), filters, counts: report.counts, matched: report.matched, dryRun: report.dryRun }, 'ops batch');
     res.status(200).json(report);
   };
 
   const opsGetOnboarding = async (_req: Request, res: Response) => {
     const id = onboardingIdOf(res);
     res.locals.onboardingId = id;
-    const detail = await temporalCall(ctx, timeouts.rpcMs + timeouts.queryMs, () => describeOnboarding(ctx.client, id, { queryTimeoutMs: timeouts.queryMs }), id);
+    let detail;
+    try {
+      detail = await temporalCall(ctx, timeouts.rpcMs + timeouts.queryMs, () => describeOnboarding(ctx.client, id, { queryTimeoutMs: timeouts.queryMs }), id);
+    } catch (err) {
+      // Gone from Temporal (retention, deleted): the record still knows it.
+      if (!(err instanceof ProblemError && err.problem.status === 404) || !ctx.record) throw err;
+      const recorded = await recordCall(ctx, (record) => record.get(id));
+      if (!recorded) throw err;
+      res.status(200).json(recordDetail(recorded));
+      return;
+    }
     res.status(200).json(detail);
+  };
+
+  const opsOnboardingEvents = async (_req: Request, res: Response) => {
+    const id = onboardingIdOf(res);
+    res.locals.onboardingId = id;
+    const items = await recordCall(ctx, async (record) => ((await record.get(id)) ? record.events(id) : undefined));
+    if (!items) throw new ProblemError(problems.notFound('The record has no such onboarding'));
+    res.status(200).json({ items });
+  };
+
+  const opsStats = async (_req: Request, res: Response) => {
+    res.status(200).json(await recordCall(ctx, (record) => record.stats()));
   };
 
   const action = (name: OpsAction) =>
     async (_req: Request, res: Response) => {
       const id = onboardingIdOf(res);
       res.locals.onboardingId = id;
-      const body = inputOf<{ body: { requestedBy?: string; reason?: string } }>(res).body;
+      const body = inputOf<{ body: { reason?: string } }>(res).body;
       try {
         await temporalCall(
           ctx,
           timeouts.updateMs,
-          () => runAction(ctx.client, id, name, { requestedBy: requestedByOf(body), ...(body.reason ? { reason: body.reason } : {}) }),
+          () => runAction(ctx.client, id, name, { requestedBy: actorOf(res), ...(body.reason ? { reason: body.reason } : {}) }),
           id,
         );
       } catch (err) {
         if (err instanceof OnboardingHasEnded) throw new ProblemError(endedProblem(err));
         throw err;
       }
-      ctx.logger.info({ onboardingId: id, action: name, requestedBy: requestedByOf(body) }, 'ops action');
+      ctx.logger.info({ onboardingId: id, action: name, actor: actorOf(res) }, 'ops action');
       res.status(202).json({ onboardingId: id, action: name });
     };
   return {
@@ -140,7 +182,56 @@ export function opsHandlers(ctx: ApiContext): Handlers {
     opsConsoleScript,
     listOnboardings: listOnboardingsHandler,
     opsGetOnboarding,
+    opsOnboardingEvents,
+    opsStats,
     ...Object.fromEntries(OPS_ACTIONS.flatMap((a) => [[`ops_${camel(a)}`, action(a)], [`opsBatch_${camel(a)}`, batch(a)]])),
+  };
+}
+
+/** Runs a read of the record; no record configured, or PostgreSQL unreachable, is a 503 to retry. */
+async function recordCall<R>(ctx: ApiContext, fn: (record: OnboardingRecord) => Promise<R>): Promise<R> {
+  if (!ctx.record) throw new ProblemError(problems.unavailable('The onboarding record is not configured (DATABASE_URL)', 60));
+  try {
+    return await fn(ctx.record);
+  } catch (err) {
+    if (err instanceof RecordUnavailableError) {
+      ctx.logger.warn({ err: err.message }, 'onboarding record unavailable');
+      throw new ProblemError(problems.unavailable('The onboarding record cannot be reached; try again shortly', 5));
+    }
+    throw err;
+  }
+}
+
+/** An onboarding of the record, as an item of the ops list. */
+function recordListItem(o: RecordedOnboarding) {
+  return {
+    onboardingId: o.onboardingId,
+    stage: o.stage,
+    stageEnteredAt: o.stageEnteredAt,
+    ...(o.reason ? { reason: o.reason } : {}),
+    needsAttention: o.stage === 'FAILED',
+    status: o.endedAt ? 'ENDED' : 'RUNNING',
+    startedAt: o.createdAt,
+    ...(o.endedAt ? { closedAt: o.endedAt } : {}),
+    ids: o.ids,
+  };
+}
+
+/** The ops detail of an onboarding Temporal no longer has, from the record. */
+function recordDetail(o: RecordedOnboarding) {
+  return {
+    onboardingId: o.onboardingId,
+    source: 'record',
+    stage: o.stage,
+    stageEnteredAt: o.stageEnteredAt,
+    ...(o.reason ? { reason: o.reason } : {}),
+    userType: o.userType,
+    ...(o.externalRef ? { externalRef: o.externalRef } : {}),
+    ...(o.resumedFrom ? { resumedFrom: o.resumedFrom } : {}),
+    ids: o.ids,
+    startedAt: o.createdAt,
+    ...(o.endedAt ? { endedAt: o.endedAt } : {}),
+    ...(o.personalDataErasedAt ? { personalDataErasedAt: o.personalDataErasedAt } : {}),
   };
 }
 
