@@ -61,8 +61,8 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
       await closed;
       clearTimeout(timer);
       await client.connection.close();
-      await tennpay.close();
       await opened?.close();
+      await tennpay.close();
       logger.info('API stopped');
     })());
   return { server, shutdown };

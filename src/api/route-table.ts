@@ -3,7 +3,7 @@
 // schema, problem types, headers). src/api/app.ts mounts the Express routes from it (with the
 // authentication and the validation it states) and src/api/openapi.ts writes /openapi.json from
 // it; the API tests parse every answer with the schema listed here for its status.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { MAX_FILES_PER_UPLOAD } from '../domain/files';
 import { FILE_PURPOSES } from '../domain/onboarding';
 import { PARTNER_EVENT_TYPES, partnerEventPayloadSchemas } from '../domain/partner-events';
@@ -29,9 +29,9 @@ import {
   opsCancelBodySchema,
   opsDetailSchema,
   opsEventsSchema,
+  opsListQuerySchema,
   opsRecordDetailSchema,
   opsStatsSchema,
-  opsListQuerySchema,
   partnerKycQuerySchema,
   readySchema,
   redirectBodySchema,
@@ -127,6 +127,8 @@ const r = {
   unsupportedMedia: problem('The body’s charset is not supported', ['invalid-request']),
   unavailable: problem('Temporal or the worker cannot answer in time: nothing was done, try again', ['unavailable'], retryAfter),
 };
+/** The onboarding record (PostgreSQL) cannot be reached, or is not configured. */
+const recordUnavailable = problem('The onboarding record cannot be reached: nothing was done, try again', ['unavailable'], retryAfter);
 /** Answers put together with optional parts. */
 const answers = (all: Record<number, AnswerSpec | undefined>): Record<number, AnswerSpec> =>
   Object.fromEntries(Object.entries(all).filter((e): e is [string, AnswerSpec] => e[1] !== undefined));
@@ -451,7 +453,7 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
     auth: ['ops'],
     params: onboardingIdParamsSchema,
     responses: {
-      200: json('The detail: from Temporal, or from the record once the workflow is gone (source "record")', opsDetailSchema.or(opsRecordDetailSchema)),
+      200: json('The detail; from the onboarding record (source: record) once the workflow is gone from Temporal', z.union([opsDetailSchema, opsRecordDetailSchema])),
       401: r.unauthorized,
       404: r.notFound,
       503: r.unavailable,
@@ -461,29 +463,20 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
     operationId: 'opsOnboardingEvents',
     method: 'get',
     path: '/ops/onboardings/{id}/events',
-    summary: 'The onboarding’s trail from the record, oldest first: stage changes, ops actions with their actors, provider failures, refused messages',
+    summary: 'The onboarding’s trail in the record, oldest first: stage changes, ops actions with their actor, provider failures, refused messages',
     tags: OPS,
     auth: ['ops'],
     params: onboardingIdParamsSchema,
-    responses: {
-      200: json('The trail', opsEventsSchema),
-      401: r.unauthorized,
-      404: r.notFound,
-      503: problem('The record cannot be reached (or is not configured): try again', ['unavailable'], retryAfter),
-    },
+    responses: { 200: json('The trail', opsEventsSchema), 401: r.unauthorized, 404: r.notFound, 503: recordUnavailable },
   },
   {
     operationId: 'opsStats',
     method: 'get',
     path: '/ops/stats',
-    summary: 'Running onboardings per stage, ended ones per end stage, time spent per stage (p50/p90), over the record',
+    summary: 'Over the record: running onboardings by stage, ended ones by end stage, p50 and p90 of the time spent in each stage',
     tags: OPS,
     auth: ['ops'],
-    responses: {
-      200: json('The figures', opsStatsSchema),
-      401: r.unauthorized,
-      503: problem('The record cannot be reached (or is not configured): try again', ['unavailable'], retryAfter),
-    },
+    responses: { 200: json('The figures', opsStatsSchema), 401: r.unauthorized, 503: recordUnavailable },
   },
   ...OPS_ACTIONS.map(
     (action): RouteSpec => ({

@@ -13,9 +13,12 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIntegratorActivities } from '../activities/integrator/activities';
 import { IntegratorWebhookClient } from '../activities/integrator/client';
 import type { IntegratorEvent, IntegratorWebhookBody } from '../activities/integrator/event';
+import { publishingAfterRecord, recordChangesPublisher } from '../activities/integrator';
 import { publishOnboardingEvent, type PublishOptions } from '../activities/integrator/publish';
 import type { Stage } from '../domain/onboarding';
 import { IntegratorEventsPending } from '../temporal/search-attributes';
+import { FakeProviders } from '../../test/support/fake-providers';
+import { testOnboardingInput } from '../../test/support/fixtures';
 import { createTimeSkippingEnv } from '../../test/support/temporal';
 import { WORKFLOWS_PATH } from '../worker/worker';
 import {
@@ -25,6 +28,8 @@ import {
   type DeliverySettings,
 } from './event-delivery-messages';
 import type { integratorEventDeliveryWorkflow } from './event-delivery';
+import * as messages from './messages';
+import { onboardingWorkflow } from './onboarding';
 
 const TASK_QUEUE = 'event-delivery-test';
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -229,3 +234,47 @@ describe('integrator event delivery', () => {
     expect(receiver.arrivals.every((a) => a.verified)).toBe(true);
   });
 });
+
+describe('from the onboarding to the receiver', () => {
+  it('an onboarding cancelled by ops reaches the receiver as its stage changes, in order, through recordChanges', async () => {
+    worker.shutdown();
+    await running;
+    const providers = new FakeProviders();
+    const publish = recordChangesPublisher(env.client, { INTEGRATOR_WEBHOOK_URL: receiver.url, INTEGRATOR_WEBHOOK_SECRET: SECRET, INTEGRATOR_WEBHOOK_TIMEOUT: '2s', INTEGRATOR_DELIVERY_RETRY_FOR: '24h', INTEGRATOR_DELIVERY_MAX_INTERVAL: '1h' }, TASK_QUEUE);
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowBundle,
+      activities: { ...publishingAfterRecord(providers.activities(), publish), ...createIntegratorActivities(webhookClient) },
+    });
+    running = worker.run();
+    const input = testOnboardingInput({ externalRef: 'crm-e2e' });
+    const onboarding = await env.client.workflow.start(onboardingWorkflow, { taskQueue: TASK_QUEUE, workflowId: `onboarding-${input.onboardingId}`, args: [input] });
+    await eventually(async () => expect((await onboarding.query(messages.onboardingView)).stage).toBe('AWAITING_EMAIL_CODE'));
+    await onboarding.executeUpdate(messages.cancelOnboarding, { args: [{ requestedBy: 'test', reason: 'test over' }] });
+    await onboarding.result().catch(() => undefined);
+
+    await handleOf(input.onboardingId).result();
+    const accepted = receiver.accepted();
+    const stages = accepted.map((a) => a.body.data.stage);
+    expect(stages.at(-1)).toBe('CANCELLED');
+    expect(stages).toContain('AWAITING_EMAIL_CODE');
+    const seqs = accepted.map((a) => a.body.data.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(accepted.every((a) => a.verified && a.body.data.onboardingId === input.onboardingId && a.body.data.externalRef === 'crm-e2e')).toBe(true);
+    expect(JSON.stringify(accepted.map((a) => a.body))).not.toContain(input.email);
+  });
+});
+
+async function eventually(check: () => Promise<void>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

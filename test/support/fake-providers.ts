@@ -4,6 +4,7 @@
 // HTTP sandbox instead.
 import { ApplicationFailure } from '@temporalio/common';
 import type { IdentificationStatus, OnboardingActivities } from '../../src/activities/types';
+import type { RecordActivities } from '../../src/record/activity';
 import { FailureType } from '../../src/domain/failures';
 
 interface FakeUser {
@@ -98,8 +99,10 @@ export class FakeProviders {
     return { status: user.status, url: user.url };
   }
 
-  activities(): OnboardingActivities {
+  /** The provider activities, and the record's (a no-op: these workers have no record). */
+  activities(): OnboardingActivities & RecordActivities {
     return {
+      recordChanges: async () => undefined,
       createUser: async ({ email }) => {
         await this.enter('createUser');
         if (this.registeredEmails.has(email)) throw business(FailureType.EmailAlreadyRegistered);

@@ -1,5 +1,6 @@
 // The outbound events' pieces the worker wires: the receiver's client and activity, and the
 // publisher the recordChanges local activity calls once a change is written.
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { IntegratorConfig } from '../../config';
@@ -28,22 +29,34 @@ export function recordChangesPublisher(client: Client, config: IntegratorConfig,
   if (!config.INTEGRATOR_WEBHOOK_URL) return async () => undefined;
   const options = { taskQueue, settings: deliverySettingsOf(config) };
   return async (changes) => {
-    const events = integratorEventsOf(changes);
+    const events = integratorEventsOf(changes, (seq) => activityLog()?.error('Record change not publishable as an outbound event', { onboardingId: changes[0]?.onboardingId, seq }));
     if (events.length > 0) await publishOnboardingEvent(client, options, events);
   };
 }
 
 /**
- * The recordChanges activity, publishing after the record is written: a publish that fails fails
- * the activity, which the workflow retries (the record appends once, the delivery de-duplicates by
- * seq), so an event is never lost and the next flush cannot overtake it.
+ * The worker's activities with the record's recordChanges publishing after the record is written:
+ * a publish that fails fails the activity, which the workflow retries (the record appends once,
+ * the delivery de-duplicates by seq), so an event is never lost and the next flush, which waits
+ * for this one, cannot overtake it. Activities without recordChanges (a worker built before the
+ * record) are returned as they are.
  */
-export function publishingAfterRecord<A extends { recordChanges(changes: RecordChange[]): Promise<void> }>(activities: A, publish: RecordChangesPublisher): A {
+export function publishingAfterRecord<A extends object>(activities: A, publish: RecordChangesPublisher): A {
+  const recordChanges = (activities as { recordChanges?: unknown }).recordChanges;
+  if (typeof recordChanges !== 'function') return activities;
   return {
     ...activities,
     async recordChanges(changes: RecordChange[]) {
-      await activities.recordChanges(changes);
+      await (recordChanges as (c: RecordChange[]) => Promise<void>).call(activities, changes);
       await publish(changes);
     },
   };
+}
+
+function activityLog(): Context['log'] | undefined {
+  try {
+    return Context.current().log;
+  } catch {
+    return undefined;
+  }
 }

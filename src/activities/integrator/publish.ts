@@ -55,25 +55,32 @@ export async function publishOnboardingEvent(client: Client, options: PublishOpt
   }
 }
 
-/** The outbound events of record changes: stage changes only, with identifiers, never personal data. */
-export function integratorEventsOf(changes: RecordChange[]): IntegratorEvent[] {
+/**
+ * The outbound events of record changes: stage changes only, with identifiers, never personal data
+ * (the opening's e-mail and phone stay behind). A change that cannot make an event is left out
+ * rather than failing the record write again and again; `dropped` says which.
+ */
+export function integratorEventsOf(changes: RecordChange[], dropped: (seq: number) => void = () => undefined): IntegratorEvent[] {
   return changes.flatMap((change): IntegratorEvent[] => {
     if (change.event.type !== 'STAGE_CHANGED') return [];
     const { userId, individualId, partnerUserId, externalUserId, verificationId } = change.ids;
     const ids = Object.fromEntries(
       Object.entries({ userId, individualId, partnerUserId, externalUserId, verificationId }).filter(([, v]) => v !== undefined),
     );
-    return [
-      {
-        onboardingId: change.onboardingId,
-        seq: change.seq,
-        stage: change.event.stage,
-        previousStage: change.event.previousStage,
-        ...(change.event.reason !== undefined ? { reason: change.event.reason } : {}),
-        ids,
-        ...(change.opening.externalRef !== undefined ? { externalRef: change.opening.externalRef } : {}),
-        at: change.at,
-      },
-    ];
+    const event = integratorEventSchema.safeParse({
+      onboardingId: change.onboardingId,
+      seq: change.seq,
+      stage: change.event.stage,
+      previousStage: change.event.previousStage,
+      ...(change.event.reason !== undefined ? { reason: change.event.reason } : {}),
+      ids,
+      ...(change.opening.externalRef !== undefined ? { externalRef: change.opening.externalRef } : {}),
+      at: change.at,
+    });
+    if (!event.success) {
+      dropped(change.seq);
+      return [];
+    }
+    return [event.data];
   });
 }
