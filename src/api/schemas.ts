@@ -44,6 +44,7 @@ export const idempotencyKeySchema = z
 export const idempotencyHeadersSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
 
 export const partnerKycQuerySchema = z.object({
+  v: z.string().regex(/^[\x21-\x7e]{1,200}$/).meta({ description: 'The partner verification the link is for (signed with the rest)' }),
   exp: z.string().regex(/^[0-9]{1,15}$/).meta({ description: 'Expiry, seconds since the epoch' }),
   sig: z.string().regex(/^[A-Za-z0-9_-]{43}$/).meta({ description: 'The link’s signature' }),
 });
