@@ -5,7 +5,8 @@ import { existsSync, statSync } from 'node:fs';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { durationSchema } from './domain/onboarding';
+import { RISK_LEVELS } from './activities/partner/schemas';
+import { durationSchema, onboardingSettingsSchema, type OnboardingSettings } from './domain/onboarding';
 
 const csv = z
   .string()
@@ -22,8 +23,6 @@ const base64Key = z
   .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be the base64 of exactly 32 bytes');
 
 const duration = durationSchema;
-
-export const KYC_SUBMISSION_POINTS = ['AFTER_PHONE_VERIFIED', 'BEFORE_FINALIZE'] as const;
 
 const temporalCoreSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -77,8 +76,7 @@ const partnerCoreSchema = z.object({
   PARTNER_BASE_URL: z.url(),
   PARTNER_API_KEY: z.string().min(1),
   PARTNER_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters'),
-  PARTNER_KYC_METHOD: z.enum(['A', 'B']).default('B'),
-  PARTNER_DEFAULT_RISK_LEVEL: z.enum(['LOW', 'MEDIUM', 'HIGH']).default('LOW'),
+  PARTNER_DEFAULT_RISK_LEVEL: z.enum(RISK_LEVELS).default('LOW'),
 });
 
 // --- Provider URLs are https (issue 10): plain http only where PROVIDER_ALLOW_HTTP=true says so
@@ -101,24 +99,42 @@ const tennpaySchema = tennpayCoreSchema.extend(providerHttpShape).superRefine(ht
 const partnerSchema = partnerCoreSchema.extend(providerHttpShape).superRefine(httpsOnly(['PARTNER_BASE_URL']));
 // --- end of the provider URL block ---
 
-/** Timings and limits of the onboarding; defaults from CONTRACT part 1 and the issues. */
-const onboardingSettingsSchema = z.object({
-  IDENTIFICATION_POLL_INTERVAL: duration.default('3s'),
-  IDENTIFICATION_POLL_CAP: duration.default('5m'),
-  IDENTIFICATION_BACKGROUND_POLL_INTERVAL: duration.default('30s'),
-  CODE_WAIT_TIMEOUT: duration.default('24h'),
-  USER_STEP_TIMEOUT: duration.default('72h'),
-  ONBOARDING_TIMEOUT: duration.default('7d'),
-  CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  CODE_RESEND_COOLDOWN: duration.default('60s'),
-  IDENTIFICATION_MAX_RESTARTS: z.coerce.number().int().min(0).default(5),
-  KYC_DATA_SUBMISSION_POINT: z.enum(KYC_SUBMISSION_POINTS).default('BEFORE_FINALIZE'),
-  STEP_ATTENTION_AFTER: duration.default('15s'),
-  STEP_SLOW_RETRY_INTERVAL: duration.default('10m'),
-  PARTNER_KYC_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
-  PARTNER_WEBHOOK_FALLBACK_AFTER: duration.default('15m'),
-  PARTNER_TOO_MANY_VERIFICATIONS_WAIT: duration.default('1h'),
-});
+/** The onboarding settings' defaults (CONTRACT part 1 and the issues); the schema is the domain's. */
+const SETTING_DEFAULTS: OnboardingSettings = {
+  identificationPollInterval: '3s',
+  identificationPollCap: '5m',
+  identificationBackgroundPollInterval: '30s',
+  codeWaitTimeout: '24h',
+  userStepTimeout: '72h',
+  onboardingTimeout: '7d',
+  codeMaxAttempts: 5,
+  codeResendCooldown: '60s',
+  identificationMaxRestarts: 5,
+  kycDataSubmissionPoint: 'BEFORE_FINALIZE',
+  stepAttentionAfter: '15s',
+  stepSlowRetryInterval: '10m',
+  partnerKycMethod: 'B',
+  partnerKycMaxAttempts: 3,
+  partnerWebhookFallbackAfter: '15m',
+  partnerTooManyVerificationsWait: '1h',
+};
+
+/** A setting's environment variable: its name in SCREAMING_SNAKE_CASE (codeMaxAttempts → CODE_MAX_ATTEMPTS). */
+export const settingVariable = (setting: string): string => setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+/**
+ * The environment schema of the onboarding settings, derived from the domain's settings schema:
+ * one variable per setting, read as the setting's schema reads it (numbers from their text), with
+ * the setting's default.
+ */
+const onboardingSettingsEnvSchema = z.object(
+  Object.fromEntries(
+    Object.entries(onboardingSettingsSchema.shape).map(([setting, schema]) => {
+      const fromText: z.ZodType = schema instanceof z.ZodNumber ? z.coerce.number().pipe(schema) : schema;
+      return [settingVariable(setting), fromText.default(SETTING_DEFAULTS[setting as keyof OnboardingSettings])];
+    }),
+  ),
+);
 
 const apiCoreSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -210,7 +226,6 @@ export type TemporalConfig = z.infer<typeof temporalSchema>;
 export type RecordConfig = z.infer<typeof recordSchema>;
 export type TennpayConfig = z.infer<typeof tennpaySchema>;
 export type PartnerConfig = z.infer<typeof partnerSchema>;
-export type OnboardingSettingsEnv = z.infer<typeof onboardingSettingsSchema>;
 export type ApiConfig = z.infer<typeof apiSchema>;
 
 export class ConfigError extends Error {
@@ -229,8 +244,6 @@ function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<
 export const loadTemporalConfig = (env = process.env): TemporalConfig => parse(temporalSchema, env);
 export const loadTennpayConfig = (env = process.env): TennpayConfig => parse(tennpaySchema, env);
 export const loadPartnerConfig = (env = process.env): PartnerConfig => parse(partnerSchema, env);
-export const loadOnboardingSettingsEnv = (env = process.env): OnboardingSettingsEnv =>
-  parse(onboardingSettingsSchema, env);
 export const loadApiConfig = (env = process.env): ApiConfig => parse(apiSchema, env);
 export const loadRecordConfig = (env = process.env): RecordConfig => parse(recordSchema, env);
 
@@ -249,25 +262,23 @@ export function loadWorkerConfig(env = process.env) {
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
 
 /** The settings an onboarding is started with (see OnboardingSettings), from the environment. */
-export function loadOnboardingSettings(env = process.env): import('./domain/onboarding').OnboardingSettings {
-  const s = loadOnboardingSettingsEnv(env);
-  const partner = parse(partnerCoreSchema.pick({ PARTNER_KYC_METHOD: true }), env);
-  return {
-    identificationPollInterval: s.IDENTIFICATION_POLL_INTERVAL,
-    identificationPollCap: s.IDENTIFICATION_POLL_CAP,
-    identificationBackgroundPollInterval: s.IDENTIFICATION_BACKGROUND_POLL_INTERVAL,
-    codeWaitTimeout: s.CODE_WAIT_TIMEOUT,
-    userStepTimeout: s.USER_STEP_TIMEOUT,
-    onboardingTimeout: s.ONBOARDING_TIMEOUT,
-    codeMaxAttempts: s.CODE_MAX_ATTEMPTS,
-    codeResendCooldown: s.CODE_RESEND_COOLDOWN,
-    identificationMaxRestarts: s.IDENTIFICATION_MAX_RESTARTS,
-    kycDataSubmissionPoint: s.KYC_DATA_SUBMISSION_POINT,
-    stepAttentionAfter: s.STEP_ATTENTION_AFTER,
-    stepSlowRetryInterval: s.STEP_SLOW_RETRY_INTERVAL,
-    partnerKycMethod: partner.PARTNER_KYC_METHOD,
-    partnerKycMaxAttempts: s.PARTNER_KYC_MAX_ATTEMPTS,
-    partnerWebhookFallbackAfter: s.PARTNER_WEBHOOK_FALLBACK_AFTER,
-    partnerTooManyVerificationsWait: s.PARTNER_TOO_MANY_VERIFICATIONS_WAIT,
-  };
+export function loadOnboardingSettings(env = process.env): OnboardingSettings {
+  const byVariable = parse(onboardingSettingsEnvSchema, env);
+  return onboardingSettingsSchema.parse(
+    Object.fromEntries(Object.keys(onboardingSettingsSchema.shape).map((setting) => [setting, byVariable[settingVariable(setting)]])),
+  );
 }
+
+/**
+ * Every environment schema of the service, by part: the variables a deployment may set. A variable
+ * whose schema refuses `undefined` has no default and must be set.
+ */
+export const ENVIRONMENT_SCHEMAS = {
+  temporal: temporalSchema,
+  tennpay: tennpaySchema,
+  partner: partnerSchema,
+  onboardingSettings: onboardingSettingsEnvSchema,
+  api: apiSchema,
+  record: recordSchema,
+  workerCache: workerCacheSchema,
+} as const;
