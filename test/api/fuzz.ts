@@ -35,7 +35,13 @@ function configFor(run: Run, file: string): string {
   return file;
 }
 
-function runSchemathesis(tool: ReturnType<typeof schemathesis>, url: string, run: Run, reportFile: string): Promise<number> {
+interface Outcome {
+  code: number;
+  /** schemathesis's own summary line ("1670 generated, 1670 passed, 25 skipped"). */
+  testCases?: string;
+}
+
+function runSchemathesis(tool: ReturnType<typeof schemathesis>, url: string, run: Run, reportFile: string): Promise<Outcome> {
   const args = [
     '-c',
     'import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())',
@@ -57,9 +63,17 @@ function runSchemathesis(tool: ReturnType<typeof schemathesis>, url: string, run
     ...run.args,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(tool.python, args, { env: tool.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(tool.python, args, { env: tool.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString('utf8');
+    });
     child.on('error', reject);
-    child.on('exit', (code) => resolve(code ?? 1));
+    child.on('exit', (code) => {
+      const testCases = /Test cases:\s*\n\s*([^\n]+)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim();
+      resolve({ code: code ?? 1, ...(testCases ? { testCases } : {}) });
+    });
   });
 }
 
@@ -75,7 +89,7 @@ async function main(): Promise<void> {
   const tool = schemathesis();
   mkdirSync(REPORT_DIR, { recursive: true });
   const server = await startFuzzServer(Number(process.env.PORT ?? 0));
-  const results: Array<{ name: string; code: number; report: string }> = [];
+  const results: Array<{ name: string; report: string } & Outcome> = [];
   try {
     const forOps = await server.startOnboarding();
     const forFrontend = await server.startOnboarding();
@@ -104,14 +118,14 @@ async function main(): Promise<void> {
     for (const run of runs) {
       const report = path.join(REPORT_DIR, `${run.name.replace(/\W+/g, '-')}.xml`);
       process.stdout.write(`\n=== schemathesis with the ${run.name} ===\n`);
-      results.push({ name: run.name, code: await runSchemathesis(tool, server.url, run, report), report });
+      results.push({ name: run.name, report, ...(await runSchemathesis(tool, server.url, run, report)) });
     }
   } finally {
     await server.close();
   }
   process.stdout.write('\n');
   for (const r of results) {
-    let line = `${r.name}: exit ${r.code}`;
+    let line = `${r.name}: exit ${r.code}, test cases: ${r.testCases ?? 'unknown'}`;
     try {
       const f = figures(r.report);
       line += `, ${f.tests} operations tested, ${f.failures} failed, ${f.errors} errors`;
