@@ -7,7 +7,7 @@ import { kycRecord } from './test-support/records';
 import { isTrustedUrl } from './trusted-url';
 
 describe('KYC record → 10nPay EnrollAdditionalData', () => {
-  it('maps codes as strings, taxResidences as a string, and no correspondence address as "same"', () => {
+  it('maps codes as strings (words as they are, numbers as digits), taxResidences as a string, and no correspondence address as "same"', () => {
     const data = toEnrollAdditionalData(2077, kycRecord());
     expect(data).toEqual({
       userId: 2077,
@@ -16,8 +16,8 @@ describe('KYC record → 10nPay EnrollAdditionalData', () => {
       residenceAddressZipCode: '1000',
       taxResidences: 'BG',
       gender: 'F',
-      accountPurposeCode: '2',
-      mainActivityCode: '5',
+      accountPurposeCode: 'SAVINGS',
+      mainActivityCode: 'RETIRED',
     });
     expect(addAdditionalDataRequestSchema.safeParse(toAddAdditionalDataRequest(2077, kycRecord())).success).toBe(true);
   });

@@ -278,7 +278,7 @@ describe('error classes', () => {
   it('invalid KYC data for 10nPay → non-retryable ValidationFailed naming the field', async () => {
     const u = await verifiedUser();
     const record = kycRecord({
-      finances: { sourceOfFundId: '99', accountPurposeCode: '1', mainActivityCode: '1', incomeSource: 'OTHER', openAccountReason: 'DAILY_USE' },
+      finances: { sourceOfFundId: '99', accountPurposeCode: 'DAILY_PAYMENTS', mainActivityCode: 'EMPLOYED', incomeSource: 'OTHER', openAccountReason: 'DAILY_USE' },
     });
     const f = await expectFailure(h.activities.addAdditionalData({ userId: u.userId, record }), FailureType.ValidationFailed, true);
     expect(f.providerDetails?.fields?.join(',')).toMatch(/SourceOfFundId/i);

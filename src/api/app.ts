@@ -13,6 +13,8 @@ import { EncryptionCodec } from '../temporal/encryption-codec';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { type ApiContext, DEFAULT_TIMEOUTS, type Timeouts } from './context';
+import { FRONTEND_PREFIX, frontendHandler } from './frontend';
+import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-details';
 import { mountRoutes } from './mount-routes';
@@ -20,8 +22,10 @@ import { codecHandlers } from './routes/codec';
 import { onboardingsHandlers } from './routes/onboardings';
 import { opsHandlers } from './routes/ops';
 import { platformHandlers } from './routes/platform';
+import { referenceHandlers } from './routes/reference';
 import { webhooksHandlers } from './routes/webhooks';
 import { ApiSecrets } from './secrets';
+import type { OnboardingRecord } from '../record/repository';
 
 export interface AppDeps {
   /** A Temporal client with the service's data converter (src/temporal/client.ts). */
@@ -34,11 +38,15 @@ export interface AppDeps {
   fileStore: FileStore;
   /** Fetches P100's verification page (createPartnerKycPageFetcher). */
   partnerKycPage: PartnerKycPageFetcher;
+  /** 10nPay's lookup lists (main.ts: read through the 10nPay client); without it no list is served or checked. */
+  kycOptions?: KycOptionsCache;
   logger?: Logger;
   metrics?: Metrics;
   timeouts?: Partial<Timeouts>;
   /** The codec served at /codec; by default the EncryptionCodec of the temporal config. */
   codec?: PayloadCodec;
+  /** The onboarding record (openRecord), when DATABASE_URL is set. */
+  record?: OnboardingRecord;
 }
 
 export interface App extends Express {
@@ -54,11 +62,13 @@ export function createApp(deps: AppDeps): App {
     settings: deps.settings,
     fileStore: deps.fileStore,
     partnerKycPage: deps.partnerKycPage,
+    ...(deps.kycOptions ? { kycOptions: deps.kycOptions } : {}),
     codec: deps.codec ?? new EncryptionCodec(deps.temporal.PAYLOAD_ENCRYPTION_KEY, deps.temporal.PAYLOAD_ENCRYPTION_OLD_KEYS),
     secrets: new ApiSecrets(deps.temporal.PAYLOAD_ENCRYPTION_KEY),
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
     logger: deps.logger ?? createLogger(),
     metrics: deps.metrics ?? createMetrics(),
+    ...(deps.record ? { record: deps.record } : {}),
   };
 
   const app = express() as App;
@@ -78,8 +88,10 @@ export function createApp(deps: AppDeps): App {
     ...webhooksHandlers(ctx),
     ...codecHandlers(ctx),
     ...opsHandlers(ctx),
+    ...referenceHandlers(ctx),
   });
   app.use(routes);
+  app.use(FRONTEND_PREFIX, frontendHandler());
 
   app.use(notFoundHandler);
   app.use(errorHandler((err) => ctx.logger.error({ err }, 'unhandled error')));

@@ -2,12 +2,15 @@
 // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (bounded), then close
 // the Temporal connection and exit.
 import type { Server } from 'node:http';
-import { loadApiConfig, loadOnboardingSettings, loadPartnerConfig, loadTemporalConfig } from '../config';
+import { TennpayClient } from '../activities/tennpay/client';
+import { loadApiConfig, loadOnboardingSettings, loadPartnerConfig, loadTemporalConfig, loadTennpayConfig } from '../config';
 import { FileStore } from '../files/file-store';
 import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
+import { openRecord } from '../record/open';
 import { createTemporalClient } from '../temporal/client';
 import { createApp } from './app';
+import { KycOptionsCache } from './kyc-options';
 import { createPartnerKycPageFetcher } from './partner-kyc-page';
 
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -18,7 +21,17 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
   const temporal = loadTemporalConfig(env);
   const partner = loadPartnerConfig(env);
   loadOnboardingSettings(env); // fail at start-up on a malformed setting, not on the first request
+  // The onboarding record: migrated at start-up; the API reads it (ops detail, trail, search, stats).
+  const opened = await openRecord(env, (line) => logger.info(line));
+  if (!opened) logger.warn('DATABASE_URL is not set: the record routes answer 503');
   const client = await createTemporalClient(temporal);
+  // 10nPay's lookup lists, read with the service's own mTLS token; asked for once now so that the
+  // first KYC form does not wait for them.
+  const tennpay = TennpayClient.fromConfig(loadTennpayConfig(env));
+  const kycOptions = new KycOptionsCache(tennpay, {}, (err) =>
+    logger.warn({ err: err instanceof Error ? err.name : 'unknown error' }, '10nPay lookup lists could not be read'),
+  );
+  kycOptions.get().catch(() => undefined);
   const app = createApp({
     client,
     api,
@@ -27,8 +40,10 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
     settings: () => loadOnboardingSettings(env),
     fileStore: new FileStore(api.FILE_STORE_DIR),
     partnerKycPage: createPartnerKycPageFetcher(partner),
+    kycOptions,
     logger,
     metrics: createMetrics(),
+    ...(opened ? { record: opened.record } : {}),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(api.PORT, () => resolve(s));
@@ -46,6 +61,8 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
       await closed;
       clearTimeout(timer);
       await client.connection.close();
+      await tennpay.close();
+      await opened?.close();
       logger.info('API stopped');
     })());
   return { server, shutdown };

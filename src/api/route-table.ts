@@ -15,6 +15,7 @@ import {
   codecAnswerSchema,
   codecBodySchema,
   healthSchema,
+  kycOptionsSchema,
   idempotencyHeadersSchema,
   kycDataBodySchema,
   listPageSchema,
@@ -27,6 +28,9 @@ import {
   opsBatchCancelBodySchema,
   opsCancelBodySchema,
   opsDetailSchema,
+  opsEventsSchema,
+  opsRecordDetailSchema,
+  opsStatsSchema,
   opsListQuerySchema,
   partnerKycQuerySchema,
   readySchema,
@@ -235,6 +239,23 @@ export const ROUTES: readonly RouteSpec[] = [
 
   // ---------------------------------------------------------------- frontend
   {
+    operationId: 'kycOptions',
+    method: 'get',
+    path: '/reference/kyc-options',
+    summary: 'The values a KYC form may offer: 10nPay’s four lookup lists (cached) and P100’s enumerations',
+    description:
+      'The codes of the KYC record (finances.sourceOfFundId, accountPurposeCode, mainActivityCode, financingMethodCode) must be `value`s of ' +
+      'these lists, as strings (digits or words, as 10nPay gives them); any other value is a 400 naming the field.',
+    tags: FRONTEND,
+    auth: ['public'],
+    responses: {
+      200: json('The lists (the last good ones while 10nPay cannot be reached)', kycOptionsSchema, {
+        headers: { 'Cache-Control': { schema: { type: 'string' }, description: 'public, max-age up to 300 s' } },
+      }),
+      503: problem('10nPay’s lists have never been read and 10nPay cannot be reached', ['unavailable'], retryAfter),
+    },
+  },
+  {
     operationId: 'startOnboarding',
     method: 'post',
     path: '/onboardings',
@@ -442,7 +463,40 @@ export const ROUTES: readonly RouteSpec[] = [
     tags: OPS,
     auth: ['ops'],
     params: onboardingIdParamsSchema,
-    responses: { 200: json('The detail', opsDetailSchema), 401: r.unauthorized, 404: r.notFound, 503: r.unavailable },
+    responses: {
+      200: json('The detail: from Temporal, or from the record once the workflow is gone (source "record")', opsDetailSchema.or(opsRecordDetailSchema)),
+      401: r.unauthorized,
+      404: r.notFound,
+      503: r.unavailable,
+    },
+  },
+  {
+    operationId: 'opsOnboardingEvents',
+    method: 'get',
+    path: '/ops/onboardings/{id}/events',
+    summary: 'The onboarding’s trail from the record, oldest first: stage changes, ops actions with their actors, provider failures, refused messages',
+    tags: OPS,
+    auth: ['ops'],
+    params: onboardingIdParamsSchema,
+    responses: {
+      200: json('The trail', opsEventsSchema),
+      401: r.unauthorized,
+      404: r.notFound,
+      503: problem('The record cannot be reached (or is not configured): try again', ['unavailable'], retryAfter),
+    },
+  },
+  {
+    operationId: 'opsStats',
+    method: 'get',
+    path: '/ops/stats',
+    summary: 'Running onboardings per stage, ended ones per end stage, time spent per stage (p50/p90), over the record',
+    tags: OPS,
+    auth: ['ops'],
+    responses: {
+      200: json('The figures', opsStatsSchema),
+      401: r.unauthorized,
+      503: problem('The record cannot be reached (or is not configured): try again', ['unavailable'], retryAfter),
+    },
   },
   ...OPS_ACTIONS.map(
     (action): RouteSpec => ({

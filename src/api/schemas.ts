@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { text } from '../domain/json-text';
 import { kycRecordSchema } from '../domain/kyc-record';
 import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema } from '../domain/onboarding';
+import { recordEventSchema, recordIdsSchema } from '../record/changes';
 import { MAX_PAGE_SIZE, OPS_ACTIONS, listFiltersSchema } from '../ops/onboardings';
 
 // ------------------------------------------------------------------------------------------ requests
@@ -78,6 +79,13 @@ export const opsListQuerySchema = listFiltersSchema
       .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a nextPageToken from an earlier answer')
       .optional()
       .meta({ description: 'The nextPageToken of an earlier answer to the same filters (signed: any other is a 400)' }),
+    email: z.string().trim().min(3).max(320).optional().meta({ description: 'Exact search by the person’s e-mail (from the record); no other filter with it' }),
+    phoneNumber: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()-]{7,20}$/, 'a phone number such as +359888123456')
+      .optional()
+      .meta({ description: 'Exact search by the person’s phone number (from the record); no other filter with it' }),
   })
   .strict();
 
@@ -202,6 +210,38 @@ export const opsDetailSchema = z
   })
   .strict();
 
+/** GET /ops/onboardings/{id} of an onboarding Temporal no longer has: what the record keeps. */
+export const opsRecordDetailSchema = z
+  .object({
+    onboardingId: z.string(),
+    source: z.literal('record'),
+    stage: stageSchema,
+    stageEnteredAt: z.string(),
+    reason: z.string().optional(),
+    userType: z.string(),
+    externalRef: z.string().optional(),
+    resumedFrom: z.string().optional(),
+    ids: recordIdsSchema.strict(),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    personalDataErasedAt: z.string().optional(),
+  })
+  .strict();
+
+/** GET /ops/onboardings/{id}/events: the record's trail, oldest first. */
+export const opsEventsSchema = z
+  .object({ items: z.array(z.object({ seq: z.number().int().positive(), at: z.string() }).and(recordEventSchema)) })
+  .strict();
+
+/** GET /ops/stats (CONTRACT part 4), over the record. */
+export const opsStatsSchema = z
+  .object({
+    running: z.record(z.string(), z.number().int()),
+    ended: z.record(z.string(), z.number().int()),
+    stageDurations: z.record(z.string(), z.object({ p50Seconds: z.number(), p90Seconds: z.number() }).strict()),
+  })
+  .strict();
+
 export const opsActionAnswerSchema = (action: (typeof OPS_ACTIONS)[number]) =>
   z.object({ onboardingId: z.string(), action: z.literal(action) }).strict();
 
@@ -228,3 +268,18 @@ export const webhookReceivedSchema = z.object({ received: z.literal(true) }).str
 export const healthSchema = z.object({ status: z.literal('ok') }).strict();
 export const readySchema = z.object({ status: z.literal('ready') }).strict();
 export const openApiAnswerSchema = z.looseObject({ openapi: z.string() });
+
+/** GET /reference/kyc-options: each list a KYC form may offer, as values with a label to show. */
+const optionListSchema = z.array(z.object({ value: z.string(), label: z.string() }).strict());
+export const kycOptionsSchema = z
+  .object({
+    sourceOfFunds: optionListSchema,
+    accountPurposes: optionListSchema,
+    mainActivities: optionListSchema,
+    financingMethods: optionListSchema,
+    incomeSources: optionListSchema,
+    openAccountReasons: optionListSchema,
+    documentTypes: optionListSchema,
+    occupations: optionListSchema,
+  })
+  .strict();

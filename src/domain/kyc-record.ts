@@ -5,7 +5,12 @@ import { dateTime, text } from './json-text';
 
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as "BG"');
 const isoDate = z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'a date as YYYY-MM-DD');
-const lookupCode = z.union([z.string().regex(/^[0-9]+$/), z.number().int().nonnegative()]).transform(String);
+// A code from one of 10nPay's lookup lists (GET /reference/kyc-options): the list's `value` as a
+// string, whatever form 10nPay gives it (digits or words). Which values exist is 10nPay's to say,
+// so the API checks them against the lists it read, not against a pattern invented here.
+const lookupCode = z
+  .union([z.string().trim().min(1).max(100), z.number().int().nonnegative()])
+  .transform(String);
 
 export const DOCUMENT_TYPES = ['ID_CARD', 'PASSPORT', 'RESIDENCE_PERMIT', 'DRIVER_LICENSE'] as const;
 export const INCOME_SOURCES = [
@@ -23,6 +28,27 @@ export const OPEN_ACCOUNT_REASONS = [
   'DAILY_USE',
   'GAMING_OR_GAMBLING',
   'TRANSFER_OF_FUNDS_OUTSIDE_OF_EUROPE',
+] as const;
+
+/**
+ * P100's occupations (asked when incomeSource is SALARY). The contract names `IT` and
+ * `FINANCE_AND_ACCOUNTING` and elides the rest: this list is **assumed** beyond those two, and only
+ * offered to frontends (GET /reference/kyc-options); the record accepts any occupation code.
+ */
+export const OCCUPATIONS = [
+  'IT',
+  'FINANCE_AND_ACCOUNTING',
+  'ADMINISTRATION',
+  'CONSTRUCTION',
+  'EDUCATION',
+  'HEALTHCARE',
+  'HOSPITALITY',
+  'LEGAL',
+  'MANUFACTURING',
+  'PUBLIC_SECTOR',
+  'RETAIL',
+  'TRANSPORT',
+  'OTHER',
 ] as const;
 
 /** When P100 needs them (CONTRACT part 2, Create KYC Verification): taxId for BUSINESS_ACTIVITY, occupation for SALARY. */

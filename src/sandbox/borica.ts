@@ -30,21 +30,47 @@ export function boricaRouter(ctx: SandboxContext): Router {
     const s = id ? state.boricaSessions.get(id) : undefined;
     return s && s.kind === kind ? s : undefined;
   };
-  const gone = (res: Response, why: string) => res.status(410).type('html').send(page('Session closed', why));
+  const BRAND = { brand: 'B-Trust by Borica' };
+  const gone = (res: Response, why: string) =>
+    res.status(410).type('html').send(page('This session is closed', `${why} Go back to the application you came from to continue.`, [], BRAND));
 
   for (const kind of ['identification', 'signing'] as const) {
-    const title = kind === 'identification' ? 'B-Trust web identification (sandbox)' : 'Document signing (sandbox)';
+    const title = kind === 'identification' ? 'Confirm your identity' : 'Sign your account documents';
 
     router.get(`/${PAGE_PATH[kind]}/:sessionId`, (req, res) => {
       const s = sessionFor(kind, req.params.sessionId);
-      if (!s) return res.status(404).type('html').send(page('Not found', 'Unknown session.'));
-      if (s.outcome !== 'OPEN') return gone(res, `This session is ${s.outcome.toLowerCase()}.`);
+      if (!s) return res.status(404).type('html').send(page('Session not found', 'This identification link is not known.', [], BRAND));
+      if (s.outcome !== 'OPEN') return gone(res, `This session has ${s.outcome === 'SUCCEEDED' ? 'already been completed' : 'failed'}.`);
       const base = `${ctx.urls.boricaBaseUrl}/${PAGE_PATH[kind]}/${s.sessionId}`;
+      const email = state.tennpayUsers.get(s.userId)?.email;
+      const identification = kind === 'identification';
       res.type('html').send(
-        page(title, kind === 'identification' ? 'Identify yourself with your ID document.' : 'Sign the 10nPayments documents.', [
-          { outcome: 'success', label: kind === 'identification' ? 'Identification succeeds' : 'Sign the documents', action: `${base}/success` },
-          { outcome: 'fail', label: 'Fail', action: `${base}/fail` },
-        ]),
+        page(
+          title,
+          identification
+            ? 'Hold your identity card or passport up to the camera, then look into it. Here the camera is simulated: choose how the identification ends.'
+            : 'Your identity is confirmed. Read and sign the 10nPay account agreement with your qualified electronic signature.',
+          [
+            {
+              outcome: 'success',
+              label: identification ? 'Complete identification' : 'Sign the documents',
+              action: `${base}/success`,
+              hint: identification ? 'Your document and face match.' : 'Signs the agreement with your cloud signature.',
+            },
+            {
+              outcome: 'fail',
+              label: identification ? 'Identification fails' : 'Refuse to sign',
+              action: `${base}/fail`,
+              hint: identification ? 'As when the document cannot be read.' : 'Nothing is signed.',
+              secondary: true,
+            },
+          ],
+          {
+            ...BRAND,
+            ...(email ? { who: `Signed in as ${email}` } : {}),
+            next: 'When you finish, you are taken back to the application you came from, which continues by itself.',
+          },
+        ),
       );
     });
 
@@ -52,9 +78,9 @@ export function boricaRouter(ctx: SandboxContext): Router {
       const s = sessionFor(kind, req.params.sessionId);
       const outcome = req.params.outcome;
       if (!s || (outcome !== 'success' && outcome !== 'fail')) {
-        return res.status(404).type('html').send(page('Not found', 'Unknown session.'));
+        return res.status(404).type('html').send(page('Session not found', 'This identification link is not known.', [], BRAND));
       }
-      if (s.outcome !== 'OPEN') return gone(res, `This session is ${s.outcome.toLowerCase()}.`);
+      if (s.outcome !== 'OPEN') return gone(res, `This session has ${s.outcome === 'SUCCEEDED' ? 'already been completed' : 'failed'}.`);
       const user = state.tennpayUsers.get(s.userId);
       if (!user) return gone(res, 'The user no longer exists.');
       const callbackId = user.bTrustAppCallBackId ?? randomUUID();
@@ -77,7 +103,7 @@ export function boricaRouter(ctx: SandboxContext): Router {
 
   // Default redirect targets when no tenant URL is configured: somewhere harmless to land.
   router.get('/landing/:outcome', (req, res) => {
-    res.type('html').send(page(`Borica redirect: ${req.params.outcome}`, 'You may close this page.'));
+    res.type('html').send(page(req.params.outcome === 'success' ? 'All done here' : 'The session has ended', 'You may close this page and go back to your application.', [], { brand: 'B-Trust by Borica' }));
   });
 
   return router;

@@ -1,5 +1,7 @@
 // 10nPay's lookup lists (GET /User/source-of-funds and friends). The codes that
-// add-additional-data accepts are these `value`s, as strings.
+// add-additional-data accepts are these `value`s, as strings. The real lists' values are not
+// documented: this stand-in uses numbers in two lists and words in the other two, so that a
+// client which assumes either form (digits only, say) fails here as it would against 10nPay.
 export interface LookupItem {
   label: string;
   value: string;
@@ -17,20 +19,20 @@ export const LOOKUPS: Record<'source-of-funds' | 'account-purpose' | 'main-activ
     { label: 'Other', value: '8' },
   ],
   'account-purpose': [
-    { label: 'Daily payments', value: '1' },
-    { label: 'Savings', value: '2' },
-    { label: 'Receiving salary', value: '3' },
-    { label: 'Business payments', value: '4' },
-    { label: 'Other', value: '5' },
+    { label: 'Daily payments', value: 'DAILY_PAYMENTS' },
+    { label: 'Savings', value: 'SAVINGS' },
+    { label: 'Receiving salary', value: 'RECEIVING_SALARY' },
+    { label: 'Business payments', value: 'BUSINESS_PAYMENTS' },
+    { label: 'Other', value: 'OTHER' },
   ],
   'main-activity': [
-    { label: 'Employee', value: '1' },
-    { label: 'Self-employed', value: '2' },
-    { label: 'Business owner', value: '3' },
-    { label: 'Student', value: '4' },
-    { label: 'Retired', value: '5' },
-    { label: 'Unemployed', value: '6' },
-    { label: 'Other', value: '7' },
+    { label: 'Employed', value: 'EMPLOYED' },
+    { label: 'Self-employed', value: 'SELF_EMPLOYED' },
+    { label: 'Business owner', value: 'BUSINESS_OWNER' },
+    { label: 'Student', value: 'STUDENT' },
+    { label: 'Retired', value: 'RETIRED' },
+    { label: 'Unemployed', value: 'UNEMPLOYED' },
+    { label: 'Other', value: 'OTHER' },
   ],
   'financing-method': [
     { label: 'Own funds', value: '1' },

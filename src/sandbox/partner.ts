@@ -112,6 +112,12 @@ const subjectOf = (req: Request): Subject => {
   return { externalUserId: typeof ext === 'string' ? ext : undefined };
 };
 
+/** The account holder's name as Create User Account gave it, for the hosted page's greeting. */
+function nameOf(account: Record<string, unknown>): string | undefined {
+  const parts = [account.firstName, account.lastName].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
 export function partnerRouter(ctx: SandboxContext): Router {
   const { state, switches, opts, webhooks } = ctx;
   const router = express.Router();
@@ -122,7 +128,12 @@ export function partnerRouter(ctx: SandboxContext): Router {
   router.post('/_verification/:externalUserId/:verificationId/:decision', express.urlencoded({ extended: false }), (req, res) => {
     const { externalUserId, verificationId, decision } = req.params;
     const result = decideKyc(ctx, externalUserId, verificationId, decision === 'approve' ? 'APPROVED' : decision === 'reject' ? 'REJECTED' : null);
-    res.status(result.http).type('html').send(page('Identity verification (sandbox)', result.text));
+    res.status(result.http).type('html').send(
+      page(result.http === 200 ? 'Thank you' : 'Nothing to do here', result.text, [], {
+        brand: 'P100 identity verification',
+        next: 'Go back to the tab of your application: it continues by itself once P100 has decided.',
+      }),
+    );
   });
 
   router.use((req, res, next) => {
@@ -220,10 +231,23 @@ export function partnerRouter(ctx: SandboxContext): Router {
       .status(200)
       .type('html')
       .send(
-        page('Identity verification (sandbox)', v.status === 'PENDING' ? 'Show your ID document to the camera.' : `Verification ${v.status}.`, [
-          { outcome: 'approve', label: 'Approve', action: `${base}/approve` },
-          { outcome: 'reject', label: 'Reject', action: `${base}/reject` },
-        ]),
+        page(
+          'Verify your identity for P100',
+          v.status === 'PENDING'
+            ? 'Show your identity document to the camera, then take a selfie. Here the check is simulated: choose its outcome.'
+            : `This verification is already ${v.status.toLowerCase()}.`,
+          v.status === 'PENDING'
+            ? [
+                { outcome: 'approve', label: 'Approve my verification', action: `${base}/approve`, hint: 'P100 accepts your identity.' },
+                { outcome: 'reject', label: 'Reject', action: `${base}/reject`, hint: 'As when the document does not match.', secondary: true },
+              ]
+            : [],
+          {
+            brand: 'P100 identity verification',
+            ...(nameOf(user.account) ? { who: `Hello, ${nameOf(user.account)}` } : {}),
+            next: 'After you decide, P100 tells your application, which moves on by itself.',
+          },
+        ),
       );
   });
 

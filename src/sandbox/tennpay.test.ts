@@ -200,12 +200,18 @@ describe('users, e-mail and phone', () => {
 });
 
 describe('lookups and additional data', () => {
-  it('serves the four lookups as [{label, value}] with string values', async () => {
-    for (const name of ['source-of-funds', 'account-purpose', 'main-activity', 'financing-method']) {
+  it('serves the four lookups as [{label, value}] with string values: digits in two lists, words in the others', async () => {
+    const form: Record<string, RegExp> = {
+      'source-of-funds': /^\d+$/,
+      'account-purpose': /^[A-Z_]+$/,
+      'main-activity': /^[A-Z_]+$/,
+      'financing-method': /^\d+$/,
+    };
+    for (const [name, pattern] of Object.entries(form)) {
       const res = await api('GET', `/User/${name}`);
       expect(res.status).toBe(200);
       expect(res.json.length).toBeGreaterThan(0);
-      for (const item of res.json) expect(item).toEqual({ label: expect.any(String), value: expect.stringMatching(/^\d+$/) });
+      for (const item of res.json) expect(item).toEqual({ label: expect.any(String), value: expect.stringMatching(pattern) });
     }
   });
 
@@ -220,8 +226,8 @@ describe('lookups and additional data', () => {
       secondaryLanguage: 'BUL',
       taxResidences: 'BG',
       gender: 'F',
-      accountPurposeCode: '1',
-      mainActivityCode: '1',
+      accountPurposeCode: 'DAILY_PAYMENTS',
+      mainActivityCode: 'EMPLOYED',
       financingMethodCode: '1',
       enrollIP: '192.0.2.1',
       enrollLatitude: 42.7,

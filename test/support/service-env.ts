@@ -38,16 +38,16 @@ export function sandboxServiceEnv({ sandbox, apiUrl, taskQueue, fileStoreDir, se
 
 /**
  * The sandbox's options for a test stack: quick Borica steps and P100 reactions, webhooks to the
- * API under test, the same secrets as the service. The frontend relays redirects itself, so the
- * Borica landing URLs only need to be somewhere.
+ * API under test, the same secrets as the service. Borica sends the browser to the reference
+ * frontend's pages (/app/borica/*), which relay the redirect; HTTP-only tests relay it themselves.
  */
 export function sandboxOptionsFor(apiUrl: string, secrets: SandboxServiceEnvOptions['secrets']): SandboxOptions {
   return {
     statusDelayMs: 300,
     partnerAsyncDelayMs: 100,
     smsResendCooldownMs: 1000,
-    boricaSuccessUrl: 'https://frontend.example/borica/success',
-    boricaFailUrl: 'https://frontend.example/borica/fail',
+    boricaSuccessUrl: `${apiUrl}/app/borica/success`,
+    boricaFailUrl: `${apiUrl}/app/borica/fail`,
     partnerWebhookBaseUrl: `${apiUrl}/webhooks/partner`,
     partnerWebhookToken: secrets.PARTNER_WEBHOOK_TOKEN,
     partnerApiKey: secrets.PARTNER_API_KEY,

@@ -76,7 +76,9 @@ export type UserStatus = z.infer<typeof userStatusResponseSchema>;
 
 // -- POST /User/add-additional-data ---------------------------------------------------------------
 const countryId = z.string().regex(/^[A-Z]{2}$/);
-const lookupValue = z.string().regex(/^\d+$/, 'a lookup value as a string, e.g. "8"');
+// The `value` of an item of the matching lookup list, as a string: digits ("8") or words
+// ("DAILY_PAYMENTS"), as 10nPay's list gives it.
+const lookupValue = z.string().min(1, 'a lookup value as a string, e.g. "8"');
 
 export const enrollAdditionalDataSchema = z.object({
   userId: int32Id,

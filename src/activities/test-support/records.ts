@@ -17,8 +17,8 @@ export function kycRecordInput(overrides: Partial<KycRecordInput> = {}): KycReco
     document: { type: 'ID_CARD', number: '645123987', expiresOn: '2031-06-11', issuingCountry: 'BG' },
     finances: {
       sourceOfFundId: 8,
-      accountPurposeCode: '2',
-      mainActivityCode: '5',
+      accountPurposeCode: 'SAVINGS',
+      mainActivityCode: 'RETIRED',
       incomeSource: 'SALARY',
       openAccountReason: 'DAILY_USE',
       occupation: 'IT',

@@ -58,6 +58,7 @@ import {
   type redirectBodySchema,
 } from '../schemas';
 import { canonicalJson } from '../secrets';
+import { checkKycCodes } from './reference';
 import { isNotFound, problemForTemporalError } from '../temporal-errors';
 
 
@@ -98,6 +99,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
 
   async function startOnboarding(req: Request, res: Response): Promise<void> {
     const body = bodyOf<StartOnboardingBody>(res);
+    if (body.profile) await checkKycCodes(ctx, body.profile, ['profile']);
     const key = idempotencyKeyOf(res);
     const onboardingId = body.externalRef
       ? secrets.onboardingIdForExternalRef(body.externalRef)
@@ -295,6 +297,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
   };
   const submitKyc = async (req: Request, res: Response) => {
     const body = bodyOf<z.output<typeof kycDataBodySchema>>(res);
+    await checkKycCodes(ctx, body);
     await update(req, res, 'submitKycData', submitKycData, () => [body] as [typeof body], body);
     res.status(200).json({ accepted: true });
   };
