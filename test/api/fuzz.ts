@@ -63,7 +63,8 @@ function runSchemathesis(tool: ReturnType<typeof schemathesis>, url: string, run
     ...run.args,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(tool.python, args, { env: tool.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // In .data/fuzz, where schemathesis also keeps its cache (.schemathesis).
+    const child = spawn(tool.python, args, { cwd: REPORT_DIR, env: tool.env, stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
