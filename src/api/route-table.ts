@@ -321,7 +321,8 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
       202: json('Handed to the onboarding', acceptedSchema),
       ...bodyErrors,
       401: r.unauthorized,
-      404: problem('No such onboarding, not the caller’s, or it has ended', ['not-found']),
+      404: r.notFound,
+      409: problem('The onboarding has ended (failureType, stage)', ['onboarding-ended']),
       503: r.unavailable,
     },
   },
@@ -341,9 +342,22 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
       type: 'object',
       properties: {
         purpose: { type: 'string', enum: [...FILE_PURPOSES] },
-        files: { type: 'array', minItems: 1, maxItems: MAX_FILES_PER_UPLOAD, items: { type: 'string', contentMediaType: 'application/octet-stream' } },
+        files: {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_FILES_PER_UPLOAD,
+          items: {
+            type: 'string',
+            contentMediaType: 'application/octet-stream',
+            // What the server checks is the content's first bytes: a PDF as text here; JPEG and PNG
+            // too, whose binary signatures a text pattern cannot state.
+            pattern: '^%PDF-',
+            description: 'A JPEG, PNG or PDF file (by its first bytes), at most 5 MB',
+          },
+        },
       },
       required: ['purpose', 'files'],
+      additionalProperties: false,
     },
     responses: {
       200: json('Stored and handed to the onboarding', acceptedSchema),

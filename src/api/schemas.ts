@@ -12,13 +12,17 @@ import { MAX_PAGE_SIZE, OPS_ACTIONS, listFiltersSchema } from '../ops/onboarding
 
 export const onboardingIdParamsSchema = z.object({ id: z.uuid().meta({ description: 'The onboardingId' }) });
 
-export const startOnboardingBodySchema = onboardingInputSchema.pick({
-  email: true,
-  phoneNumber: true,
-  userType: true,
-  externalRef: true,
-  profile: true,
-});
+export const startOnboardingBodySchema = onboardingInputSchema
+  .pick({
+    email: true,
+    phoneNumber: true,
+    userType: true,
+    externalRef: true,
+    profile: true,
+  })
+  // The same check as the domain's z.email(), stated as its pattern only: JSON Schema's `email`
+  // format is another rule (RFC 5321), stricter on some addresses zod takes.
+  .extend({ email: z.string().regex(z.regexes.email, 'an e-mail address') });
 export type StartOnboardingBody = z.output<typeof startOnboardingBodySchema>;
 
 export const codeBodySchema = z.object({ code: z.string().regex(/^[0-9]{4,8}$/, 'the code as sent, 4 to 8 digits') });

@@ -13,7 +13,7 @@ import { FailureType } from '../domain/failures';
 import { type Problem, problems } from './problem-details';
 
 // gRPC status codes (numeric, to avoid importing grpc-js directly).
-export const GRPC = { CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+export const GRPC = { CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
 
 /** The gRPC status code found on an error or its causes, if any. */
 export function grpcCodeOf(err: unknown): number | undefined {
@@ -40,6 +40,9 @@ export function isUnavailable(err: unknown): boolean {
     code === GRPC.UNAVAILABLE ||
     code === GRPC.CANCELLED ||
     code === GRPC.RESOURCE_EXHAUSTED ||
+    // An update that met a workflow task in flight that failed ("unexpected workflow task failure",
+    // e.g. the first task of an onboarding just started): Temporal's state, not the caller's input.
+    code === GRPC.FAILED_PRECONDITION ||
     (err instanceof Error && err.name === 'AbortError')
   );
 }

@@ -9,7 +9,8 @@ const isoDate = z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'a date as YYYY
 // string, whatever form 10nPay gives it (digits or words). Which values exist is 10nPay's to say,
 // so the API checks them against the lists it read, not against a pattern invented here.
 const lookupCode = z
-  .union([z.string().trim().min(1).max(100), z.number().int().nonnegative()])
+  // Not trimmed: JSON Schema cannot say what JavaScript's trim() removes, so a value is taken as sent.
+  .union([text(1, 100, { regex: /[^ \t\n\r\f\v]/, message: 'not blank' }), z.number().int().nonnegative()])
   .transform(String);
 
 export const DOCUMENT_TYPES = ['ID_CARD', 'PASSPORT', 'RESIDENCE_PERMIT', 'DRIVER_LICENSE'] as const;

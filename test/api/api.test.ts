@@ -247,6 +247,23 @@ describe('an onboarding through the frontend calls', () => {
   });
 });
 
+describe('an ended onboarding', () => {
+  it('answers a relayed redirect with 409 onboarding-ended, as every step does, not the 404 of an unknown one', async () => {
+    const { onboardingId: id, accessToken: token } = await startOne();
+    // Just started, its first workflow task may still be in flight: 503, try again.
+    await eventually(async () => {
+      const res = await call(api.url, 'POST', `/ops/onboardings/${id}/cancel`, { token: OPS_API_KEY, body: { reason: 'test' } });
+      return res.status === 202 ? true : undefined;
+    }, 20_000, 'the cancel accepted');
+    const refused = await eventually(async () => {
+      const res = await call(api.url, 'POST', `/onboardings/${id}/redirects`, { token, body: { outcome: 'success', query: {} } });
+      return res.status === 409 ? res : undefined;
+    }, 20_000, 'the redirect refused');
+    expectProblem(refused, 409);
+    expect(refused.body).toMatchObject({ onboardingId: id, stage: 'CANCELLED' });
+  });
+});
+
 describe('partner webhooks', () => {
   const hook = (type: string, body: unknown, authorization?: string) =>
     call(api.url, 'POST', `/webhooks/partner/${type}`, { body, headers: authorization === undefined ? {} : { authorization } });

@@ -7,8 +7,14 @@
 import { writeFileSync } from 'node:fs';
 import { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TennpayClient } from '../../src/activities/tennpay/client';
 import { createApp } from '../../src/api/app';
-import { OPS_API_KEY, WEBHOOK_TOKEN, createHarness } from './harness';
+import { KycOptionsCache } from '../../src/api/kyc-options';
+import { loadTennpayConfig } from '../../src/config';
+import { openRecord } from '../../src/record/open';
+import { startTestSandbox } from '../../src/sandbox/testkit';
+import { startTestPostgres } from '../support/postgres';
+import { OPS_API_KEY, WEBHOOK_TOKEN, createHarness, temporalConfig } from './harness';
 
 export interface FuzzServer {
   url: string;
@@ -22,7 +28,30 @@ export interface FuzzServer {
 export async function startFuzzServer(port = 0): Promise<FuzzServer> {
   const h = await createHarness();
   await h.startWorker();
-  const app = createApp(h.deps({ api: { START_RATE_LIMIT_PER_MINUTE: Number(process.env.START_RATE_LIMIT ?? 100_000) } }));
+  // Every route with what it reads: the record (a local PostgreSQL) and 10nPay's lookup lists (the sandbox).
+  const pg = await startTestPostgres();
+  const opened = await openRecord({ DATABASE_URL: pg.url, PAYLOAD_ENCRYPTION_KEY: temporalConfig.PAYLOAD_ENCRYPTION_KEY });
+  const sandbox = await startTestSandbox();
+  const tennpay = TennpayClient.fromConfig(
+    loadTennpayConfig({
+      TENNPAY_BASE_URL: sandbox.tennpayBaseUrl,
+      TENNPAY_AUTH_URL: sandbox.authUrl,
+      TENNPAY_CLIENT_ID: 'sandbox-client',
+      TENNPAY_MERCHANT_ID: '42',
+      TENNPAY_CLIENT_CERT: sandbox.certs.clientCertPath,
+      TENNPAY_CLIENT_KEY: sandbox.certs.clientKeyPath,
+      TENNPAY_CA_CERT: sandbox.certs.caCertPath,
+    }),
+  );
+  const app = createApp(
+    h.deps({
+      api: { START_RATE_LIMIT_PER_MINUTE: Number(process.env.START_RATE_LIMIT ?? 100_000) },
+      ...(opened ? { record: opened.record } : {}),
+      kycOptions: new KycOptionsCache(tennpay),
+      // Generous: a fuzzer on a busy machine must not see a slow query as a 503.
+      timeouts: { queryMs: 15_000, updateMs: 20_000, rpcMs: 15_000 },
+    }),
+  );
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -44,6 +73,10 @@ export async function startFuzzServer(port = 0): Promise<FuzzServer> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await h.teardown();
+      await tennpay.close();
+      await sandbox.close();
+      await opened?.close();
+      await pg.stop();
     },
   };
 }

@@ -115,7 +115,7 @@ export async function createHarness(): Promise<Harness> {
         settings: () => testSettings(),
         fileStore: new FileStore(fileDir, { current: temporalConfig.PAYLOAD_ENCRYPTION_KEY }),
         partnerKycPage: async () => ({ status: 200, contentType: 'text/html', location: undefined, body: '<html>partner</html>' }),
-        logger: silentLogger,
+        logger: process.env.DEBUG_API_LOG ? pino({ level: 'error' }) : silentLogger,
         metrics: createMetrics({ defaultMetrics: false }),
         ...rest,
       };

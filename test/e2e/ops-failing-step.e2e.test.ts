@@ -3,23 +3,28 @@
 // step's quick retries are over (STEP_ATTENTION_AFTER, well within 30 s), the view and the detail
 // say which step, the provider's status, the attempts and since when; `retry` answers 202 in the
 // quick retries as in the slow ones, and once the sandbox heals it makes the next attempt at once
-// (the slow retry would wait an hour); with nothing failing it answers 409.
+// (the slow retry would wait an hour); with nothing failing it answers 409. The record's trail
+// shows the provider failure and each retry with its actor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepError } from '../../src/domain/onboarding';
 import type { Switch } from '../../src/sandbox/faults';
+import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import { Journey, call, newPerson } from './journey';
 import { OPS_API_KEY, type Stack, startStack } from './stack';
 
+let pg: TestPostgres;
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack();
+  pg = await startTestPostgres();
+  stack = await startStack({ databaseUrl: pg.url });
   // A short quick window, and slow retries so slow that only an ops retry can move the step on.
   stack.setSettingsOverrides({ stepAttentionAfter: '15s', stepSlowRetryInterval: '1h' });
 });
 
 afterAll(async () => {
   await stack?.close();
+  await pg?.stop();
 });
 
 const ops = (method: string, path: string, body?: unknown) => call(stack.apiUrl, method, path, { token: OPS_API_KEY, ...(body !== undefined ? { body } : {}) });
@@ -110,5 +115,17 @@ describe('a provider step that keeps failing', () => {
     expect(refused.contentType).toContain('application/problem+json');
     await j.partnerKycB();
     expect((await j.waitForStage('COMPLETED')).stage).toBe('COMPLETED');
+
+    // The trail: the failing step, then both retries, each with the ops key's identity as actor.
+    const trail = await until(
+      'the trail up to COMPLETED',
+      async () => ((await ops('GET', `/ops/onboardings/${j.onboardingId}/events`)).body as { items: Array<Record<string, unknown>> }).items,
+      (items) => items.some((e) => e.type === 'STAGE_CHANGED' && e.stage === 'COMPLETED'),
+    );
+    expect(trail).toContainEqual(expect.objectContaining({ type: 'PROVIDER_FAILURE', step: 'finalizeIdentification', failureType: 'ProviderUnavailable' }));
+    expect(trail.filter((e) => e.type === 'OPS_ACTION')).toEqual([
+      expect.objectContaining({ action: 'retry', actor: 'ops' }),
+      expect.objectContaining({ action: 'retry', actor: 'ops' }),
+    ]);
   });
 });

@@ -243,6 +243,20 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
    * and its body. 'unique' calls (resends, restart) get a fresh id without a key: their validators
    * refuse a repeat that no longer fits (a cooldown, a stage already left), so nothing is applied twice.
    */
+  /** An onboarding that has ended takes no more calls: 409 onboarding-ended, as every step answers. */
+  async function refuseWhenEnded(id: string): Promise<void> {
+    const description = await temporalCall(ctx, timeouts.rpcMs, () => handleOf(id).describe(), id);
+    if (hasEnded(description.status.name)) {
+      throw new ProblemError({
+        status: 409,
+        slug: 'onboarding-ended',
+        title: 'The onboarding has ended',
+        detail: 'The onboarding has ended and takes no more calls',
+        extensions: { onboardingId: id, stage: stageFrom(description) },
+      });
+    }
+  }
+
   async function update<Ret, Args extends unknown[]>(
     req: Request,
     res: Response,
@@ -255,16 +269,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     const id = res.locals.onboardingId as string;
     const key = idempotencyKeyOf(res);
     const handle = handleOf(id);
-    const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), id);
-    if (hasEnded(description.status.name)) {
-      throw new ProblemError({
-        status: 409,
-        slug: 'onboarding-ended',
-        title: 'The onboarding has ended',
-        detail: 'The onboarding has ended and takes no more calls',
-        extensions: { onboardingId: id, stage: stageFrom(description) },
-      });
-    }
+    await refuseWhenEnded(id);
     const updateId = key
       ? `${call}-${secrets.hash('update', `${call}\n${key}`).slice(0, 40)}`
       : stability === 'body'
@@ -332,6 +337,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
   const relayRedirect = async (_req: Request, res: Response) => {
     const body = bodyOf<z.output<typeof redirectBodySchema>>(res);
     const id = res.locals.onboardingId as string;
+    await refuseWhenEnded(id);
     await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, body), id);
     res.status(202).json({ accepted: true });
   };
