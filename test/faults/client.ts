@@ -285,8 +285,11 @@ export interface Report {
  * effects exactly once (per the sandbox's counters), no 5xx but 503-with-Retry-After.
  */
 /**
- * Attempts of `activityType` in an onboarding's history beyond the first of each activity: an
- * attempt whose worker died after the provider acted but before Temporal heard back runs again.
+ * Attempts of `activityType` in an onboarding's history that may have acted at the provider without
+ * being the one the workflow used: an attempt whose worker died after the provider acted but before
+ * Temporal heard back runs again (attempt − 1 of a completed activity), and an activity that ended
+ * without completing (its schedule-to-close passed while the worker was dead; the workflow then
+ * schedules the step anew) may have acted on each of its attempts.
  */
 export type ExtraAttempts = (onboardingId: string, activityType: string) => Promise<number>;
 
@@ -294,14 +297,19 @@ export type ExtraAttempts = (onboardingId: string, activityType: string) => Prom
 export function extraAttemptsFrom(client: () => Promise<Client>): ExtraAttempts {
   return async (onboardingId, activityType) => {
     const history = await (await client()).workflow.getHandle(workflowIdFor(onboardingId)).fetchHistory();
-    const scheduled = new Map<string, string>();
-    let extra = 0;
+    const ofType = new Set<string>();
+    const attempts = new Map<string, number>();
+    const completed = new Set<string>();
     for (const e of history.events ?? []) {
       const s = e.activityTaskScheduledEventAttributes;
-      if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
+      if (s && s.activityType?.name === activityType) ofType.add(String(e.eventId));
       const started = e.activityTaskStartedEventAttributes;
-      if (started && scheduled.get(String(started.scheduledEventId)) === activityType) extra += Math.max(0, (started.attempt ?? 1) - 1);
+      if (started && ofType.has(String(started.scheduledEventId))) attempts.set(String(started.scheduledEventId), started.attempt ?? 1);
+      const done = e.activityTaskCompletedEventAttributes;
+      if (done && ofType.has(String(done.scheduledEventId))) completed.add(String(done.scheduledEventId));
     }
+    let extra = 0;
+    for (const [scheduledId, attempt] of attempts) extra += completed.has(scheduledId) ? attempt - 1 : attempt;
     return extra;
   };
 }
