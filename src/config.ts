@@ -108,6 +108,8 @@ const onboardingSettingsSchema = z.object({
   USER_STEP_TIMEOUT: duration.default('72h'),
   ONBOARDING_TIMEOUT: duration.default('7d'),
   CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  // Abuse limits (CONTRACT part 4): resends per code channel per onboarding.
+  CODE_MAX_RESENDS: z.coerce.number().int().min(0).default(5),
   CODE_RESEND_COOLDOWN: duration.default('60s'),
   IDENTIFICATION_MAX_RESTARTS: z.coerce.number().int().min(0).default(5),
   KYC_DATA_SUBMISSION_POINT: z.enum(KYC_SUBMISSION_POINTS).default('BEFORE_FINALIZE'),
@@ -221,6 +223,7 @@ export function loadOnboardingSettings(env = process.env): import('./domain/onbo
     userStepTimeout: s.USER_STEP_TIMEOUT,
     onboardingTimeout: s.ONBOARDING_TIMEOUT,
     codeMaxAttempts: s.CODE_MAX_ATTEMPTS,
+    codeMaxResends: s.CODE_MAX_RESENDS,
     codeResendCooldown: s.CODE_RESEND_COOLDOWN,
     identificationMaxRestarts: s.IDENTIFICATION_MAX_RESTARTS,
     kycDataSubmissionPoint: s.KYC_DATA_SUBMISSION_POINT,

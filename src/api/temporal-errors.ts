@@ -63,6 +63,10 @@ export function problemForTemporalError(err: unknown, onboardingId?: string): Pr
       // same call can simply be sent again.
       return { ...problems.unavailable(detail, RETRY_AFTER_SECONDS), extensions: { failureType: type, onboardingId } };
     }
+    if (type === FailureType.LimitReached) {
+      // A bound per onboarding (CODE_MAX_RESENDS, …): waiting does not lift it, so no Retry-After.
+      return { status: 429, slug: 'too-many-requests', title: 'Too many requests', detail, extensions: { failureType: type, onboardingId } };
+    }
     if (type === FailureType.OnboardingEnded) {
       return { status: 409, slug: 'onboarding-ended', title: 'The onboarding has ended', detail, extensions: { failureType: type, onboardingId } };
     }
