@@ -477,6 +477,11 @@ class Onboarding {
             });
           }
           this.requireIdentityUnchanged(parsed.data);
+          // Abuse limits: each accepted record is an update in the history; a bound keeps a caller
+          // from growing it without limit (a refused update leaves nothing).
+          if (this.progress.timeline.filter((t) => t.step === 'kycDataReceived').length >= MAX_KYC_DATA_PER_ONBOARDING) {
+            throw ApplicationFailure.create({ type: FailureType.LimitReached, message: `this onboarding has taken ${MAX_KYC_DATA_PER_ONBOARDING} KYC records, the most it takes`, nonRetryable: true });
+          }
         },
       },
     );
@@ -596,6 +601,9 @@ class Onboarding {
 function requireCode(code: unknown): void {
   if (typeof code !== 'string' || !/^\d{4,8}$/.test(code)) throw invalidInput('the code must be 4 to 8 digits');
 }
+
+/** KYC records one onboarding takes (corrections included). */
+const MAX_KYC_DATA_PER_ONBOARDING = 20;
 
 /** JSON with keys sorted, so that equal records compare equal whatever the order they came in. */
 function canonical(value: unknown): string {
