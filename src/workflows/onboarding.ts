@@ -99,6 +99,14 @@ class Onboarding {
         throw err;
       }
     }
+    // Files (CONTRACT part 4): an ended onboarding keeps no uploaded document, however it ended
+    // (cancelled ones included: the deletion is not cancellable). Onboardings that ended before
+    // this replay as they ran.
+    if (patched('delete-files-at-end')) {
+      await CancellationScope.nonCancellable(() => this.calls.step.deleteOnboardingFiles({ onboardingId: this.input.onboardingId })).catch((err: unknown) => {
+        log.warn('uploaded files could not be deleted at the end', { error: describeFailure(err) });
+      });
+    }
     // Let a code check or ops action that is still running answer its caller before the workflow ends.
     await condition(allHandlersFinished);
   }

@@ -97,6 +97,9 @@ export class FakeProviders {
 
   activities(): OnboardingActivities {
     return {
+      deleteOnboardingFiles: async () => {
+        await this.enter('deleteOnboardingFiles');
+      },
       createUser: async ({ email }) => {
         await this.enter('createUser');
         if (this.registeredEmails.has(email)) throw business(FailureType.EmailAlreadyRegistered);
