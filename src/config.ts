@@ -108,6 +108,7 @@ const SETTING_DEFAULTS: OnboardingSettings = {
   userStepTimeout: '72h',
   onboardingTimeout: '7d',
   codeMaxAttempts: 5,
+  codeMaxResends: 5,
   codeResendCooldown: '60s',
   identificationMaxRestarts: 5,
   kycDataSubmissionPoint: 'BEFORE_FINALIZE',
@@ -130,7 +131,9 @@ export const settingVariable = (setting: string): string => setting.replace(/[A-
 const onboardingSettingsEnvSchema = z.object(
   Object.fromEntries(
     Object.entries(onboardingSettingsSchema.shape).map(([setting, schema]) => {
-      const fromText: z.ZodType = schema instanceof z.ZodNumber ? z.coerce.number().pipe(schema) : schema;
+      // Optional settings (added after onboardings were started without them) are read like the others.
+      const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+      const fromText: z.ZodType = inner instanceof z.ZodNumber ? z.coerce.number().pipe(inner) : inner;
       return [settingVariable(setting), fromText.default(SETTING_DEFAULTS[setting as keyof OnboardingSettings])];
     }),
   ),

@@ -33,6 +33,7 @@ export function createActivities(deps: ActivityDependencies): OnboardingActiviti
       fileStore: deps.fileStore,
       riskLevel: deps.partnerRiskLevel ?? 'LOW',
     }),
+    deleteOnboardingFiles: ({ onboardingId }) => deps.fileStore.removeAllOf(onboardingId),
   };
 }
 

@@ -147,7 +147,7 @@ function step(
   summary: string,
   body: z.ZodType | undefined,
   ok: Record<number, AnswerSpec>,
-  { codes = false, resend = false }: { codes?: boolean; resend?: boolean } = {},
+  { codes = false, resend = false, limited = false }: { codes?: boolean; resend?: boolean; limited?: boolean } = {},
 ): RouteSpec {
   return {
     operationId,
@@ -167,7 +167,8 @@ function step(
       409: r.conflict,
       ...(body ? { 413: r.tooLarge, 415: r.unsupportedMedia } : {}),
       ...(codes ? { 422: problem('Wrong code: attemptsLeft says how many tries remain', ['wrong-code']) } : {}),
-      ...(resend ? { 429: problem('A new code can be sent later (cooldown)', ['too-many-requests'], retryAfter) } : {}),
+      ...(resend ? { 429: problem('A new code can be sent later (cooldown: Retry-After says when), or no more at all (CODE_MAX_RESENDS reached: failureType LimitReached)', ['too-many-requests'], retryAfter) } : {}),
+      ...(limited ? { 429: problem('This onboarding has taken the most of these calls it takes (failureType LimitReached)', ['too-many-requests'], retryAfter) } : {}),
       503: r.unavailable,
     }),
   };
@@ -305,9 +306,9 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
   step('resendEmailCode', '/onboardings/{id}/email-confirmation/resend', 'Send the e-mail code again', undefined, { 202: json('Sent', acceptedSchema) }, { resend: true }),
   step('confirmSmsCode', '/onboardings/{id}/sms-code', 'Verify the phone with the SMS code', codeBodySchema, { 200: json('Accepted', acceptedSchema) }, { codes: true }),
   step('resendSmsCode', '/onboardings/{id}/sms-code/resend', 'Send the SMS code again', undefined, { 202: json('Sent', acceptedSchema) }, { resend: true }),
-  step('submitKycData', '/onboardings/{id}/kyc-data', 'The KYC/risk data (one domain record, mapped onto both providers)', kycDataBodySchema, {
+  step('submitKycData', '/onboardings/{id}/kyc-data', 'The KYC/risk data (one domain record, mapped onto both providers); person and document locked once identified (409 IdentityLocked)', kycDataBodySchema, {
     200: json('Accepted', acceptedSchema),
-  }),
+  }, { limited: true }),
   {
     operationId: 'relayRedirect',
     method: 'post',
@@ -323,6 +324,7 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
       401: r.unauthorized,
       404: r.notFound,
       409: problem('The onboarding has ended (failureType, stage)', ['onboarding-ended']),
+      429: problem('This onboarding has taken the most redirects it takes (failureType LimitReached)', ['too-many-requests'], retryAfter),
       503: r.unavailable,
     },
   },

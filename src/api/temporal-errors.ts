@@ -48,6 +48,8 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 const RETRY_AFTER_SECONDS = 5;
+/** Retry-After of a per-onboarding limit (LimitReached): the limit holds for the onboarding's life. */
+export const LIMIT_REACHED_RETRY_AFTER_SECONDS = 3600;
 
 /**
  * The problem for a Temporal error, or undefined when it is not one this layer understands (the
@@ -65,6 +67,11 @@ export function problemForTemporalError(err: unknown, onboardingId?: string): Pr
       // A provider kept failing while the user waited (a code check): nothing was counted, so the
       // same call can simply be sent again.
       return { ...problems.unavailable(detail, RETRY_AFTER_SECONDS), extensions: { failureType: type, onboardingId } };
+    }
+    if (type === FailureType.LimitReached) {
+      // A bound per onboarding (CODE_MAX_RESENDS, …): waiting does not lift it; every 429 of this
+      // API carries Retry-After, so it says the longest a client should hold back.
+      return { ...problems.tooManyRequests(detail, LIMIT_REACHED_RETRY_AFTER_SECONDS), extensions: { failureType: type, onboardingId } };
     }
     if (type === FailureType.OnboardingEnded) {
       return { status: 409, slug: 'onboarding-ended', title: 'The onboarding has ended', detail, extensions: { failureType: type, onboardingId } };

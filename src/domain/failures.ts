@@ -33,6 +33,10 @@ export const FailureType = {
   // update validators: the call does not fit the onboarding now (API: 409 / 400)
   WrongStage: 'WrongStage',
   InvalidInput: 'InvalidInput',
+  // the person and document cannot change once 10nPay identified the person (API: 409)
+  IdentityLocked: 'IdentityLocked',
+  // a per-onboarding bound on messages from outside was reached (API: 429, nothing sent)
+  LimitReached: 'LimitReached',
   OnboardingEnded: 'OnboardingEnded',
   // either provider, retryable
   ProviderUnavailable: 'ProviderUnavailable',

@@ -135,6 +135,8 @@ export const onboardingSettingsSchema = z.object({
   onboardingTimeout: durationSchema,
   codeMaxAttempts: z.number().int().min(1),
   codeResendCooldown: durationSchema,
+  /** CODE_MAX_RESENDS: resends per code channel per onboarding (absent in onboardings started before: 5). */
+  codeMaxResends: z.number().int().min(0).optional(),
   identificationMaxRestarts: z.number().int().min(0),
   kycDataSubmissionPoint: z.enum(KYC_SUBMISSION_POINTS),
   stepAttentionAfter: durationSchema,

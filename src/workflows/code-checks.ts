@@ -11,10 +11,15 @@ import { describeFailure, failedWith, isBusinessFailure, type Providers } from '
 
 export type CodeChannel = 'email' | 'sms';
 
+/** CODE_MAX_RESENDS's default, for onboardings started before the setting existed. */
+const DEFAULT_MAX_RESENDS = 5;
+
 export class CodeChecks {
   private readonly lock = new Lock();
   private readonly confirmed: Record<CodeChannel, boolean> = { email: false, sms: false };
   private readonly attemptsLeft: Record<CodeChannel, number>;
+  /** Resends sent per channel: at most codeMaxResends (CODE_MAX_RESENDS) per onboarding. */
+  private readonly resends: Record<CodeChannel, number> = { email: 0, sms: 0 };
   /** When each code was last sent (workflow time); 0 for an SMS code not sent yet. */
   private readonly sentAt: Record<CodeChannel, number>;
   /** Why the codes can no longer be checked (too many wrong codes, or blocked by 10nPay). */
@@ -78,6 +83,21 @@ export class CodeChecks {
     });
   }
 
+  /**
+   * For the resend validators: refuses a resend beyond the cap, before anything is sent or
+   * recorded (a rejected update leaves no event), so a caller cannot make 10nPay send codes, nor
+   * grow the history, without bound.
+   */
+  requireResendAllowed(channel: CodeChannel): void {
+    const max = this.deps.settings.codeMaxResends ?? DEFAULT_MAX_RESENDS;
+    if (this.resends[channel] < max) return;
+    throw ApplicationFailure.create({
+      type: FailureType.LimitReached,
+      message: `no more ${channel === 'email' ? 'e-mail' : 'SMS'} codes can be sent for this onboarding (${max} resends)`,
+      nonRetryable: true,
+    });
+  }
+
   /** Sends a new code, once the cooldown since the last one has passed. */
   async resend(channel: CodeChannel): Promise<ResendResult> {
     return this.lock.run(async () => {
@@ -93,6 +113,7 @@ export class CodeChecks {
         throw providerCouldNotAnswer(err);
       }
       this.sentAt[channel] = Date.now();
+      this.resends[channel]++;
       this.deps.progress.done(`${channel}CodeResent`);
       return { accepted: true };
     });

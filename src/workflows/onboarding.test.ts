@@ -158,8 +158,11 @@ describe('the 10nPay journey', () => {
     await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
     await reach(handle, 'VERIFYING_PARTNER_ACCOUNT');
     await partnerEvent(handle, input, 'user-status', 'ACTIVE');
+    const deletionsBefore = providers.calls['deleteOnboardingFiles'] ?? 0;
     const result = await handle.result();
     expect(result.stage).toBe('COMPLETED');
+    // Files: an ended onboarding keeps no uploaded document.
+    expect(providers.calls['deleteOnboardingFiles']).toBe(deletionsBefore + 1);
     expect(result.ids).toMatchObject({ userId: expect.any(Number), individualId: expect.any(Number), correlationId: expect.any(String), externalUserId: input.onboardingId });
     expect(result.timeline.map((t) => t.step)).toEqual(
       expect.arrayContaining(['userCreated', 'emailConfirmed', 'phoneVerified', 'identificationVerified', 'documentsSigned', 'identificationFinalized', 'partnerAccountActive', 'completed']),
@@ -204,18 +207,43 @@ describe('the 10nPay journey', () => {
     await stop(handle);
   });
 
+  it('refuses a resend beyond CODE_MAX_RESENDS per channel (LimitReached), without asking 10nPay', async () => {
+    const { handle, input } = await start({ settings: { ...testSettings(), codeMaxResends: 2 } });
+    await reach(handle, 'AWAITING_EMAIL_CODE');
+    for (let i = 0; i < 2; i++) {
+      await env.sleep('61s');
+      expect(await handle.executeUpdate(messages.resendEmailCode)).toEqual({ accepted: true });
+    }
+    const sentBefore = providers.calls['sendEmailConfirmation'] ?? 0;
+    await env.sleep('61s');
+    const refused = await handle.executeUpdate(messages.resendEmailCode).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('LimitReached');
+    expect(providers.calls['sendEmailConfirmation'] ?? 0).toBe(sentBefore);
+    // The cap is per channel: the SMS has its own.
+    expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: providers.byEmail(input.email).emailCode }] })).toMatchObject({ accepted: true });
+    await reachAction(handle, 'ENTER_SMS_CODE');
+    await env.sleep('61s');
+    expect(await handle.executeUpdate(messages.resendSmsCode)).toEqual({ accepted: true });
+    await stop(handle);
+  });
+
   it('ends ABANDONED when the e-mail code never comes', async () => {
     const { handle } = await start();
     await reach(handle, 'AWAITING_EMAIL_CODE');
+    const deletionsBefore = providers.calls['deleteOnboardingFiles'] ?? 0;
     await env.sleep('25h');
     expect(await handle.result()).toMatchObject({ stage: 'ABANDONED', reason: 'EmailNotConfirmed', nextAction: { type: 'NONE' } });
+    expect(providers.calls['deleteOnboardingFiles']).toBe(deletionsBefore + 1);
   });
 
   it('fails with EmailAlreadyRegistered, flagged for ops, when 10nPay knows the e-mail', async () => {
     const input = testOnboardingInput();
     providers.registeredEmails.add(input.email);
+    const deletionsBefore = providers.calls['deleteOnboardingFiles'] ?? 0;
     const handle = await env.client.workflow.start(onboardingWorkflow, { taskQueue: TASK_QUEUE, workflowId: `onboarding-${input.onboardingId}`, args: [input] });
     expect(await handle.result()).toMatchObject({ stage: 'FAILED', reason: 'EmailAlreadyRegistered', needsAttention: true });
+    expect(providers.calls['deleteOnboardingFiles']).toBe(deletionsBefore + 1);
   });
 });
 
@@ -464,8 +492,10 @@ describe('finalize and provider steps that keep failing', () => {
   it('ends CANCELLED with the reason ops gave', async () => {
     const { handle } = await start();
     await reach(handle, 'AWAITING_EMAIL_CODE');
+    const deletionsBefore = providers.calls['deleteOnboardingFiles'] ?? 0;
     await handle.executeUpdate(messages.cancelOnboarding, { args: [{ requestedBy: 'ops-test', reason: 'duplicate application' }] });
     expect(await handle.result()).toMatchObject({ stage: 'CANCELLED', reason: 'duplicate application', nextAction: { type: 'NONE' } });
+    expect(providers.calls['deleteOnboardingFiles']).toBe(deletionsBefore + 1);
   });
 });
 
@@ -554,9 +584,35 @@ describe('the P100 partner stage', () => {
     await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
     const v = await reachAction(handle, 'SUBMIT_KYC_DATA');
     expect(v.stage).toBe('VERIFYING_PARTNER_ACCOUNT');
-    await handle.executeUpdate(messages.submitKycData, { args: [testKycRecord('TST9999999')] });
+    // The identity is locked by now: the correction keeps the person and the document.
+    const record = testKycRecord();
+    await handle.executeUpdate(messages.submitKycData, { args: [{ ...record, address: { ...record.address, street: 'Corrected Street' } }] });
     await partnerEvent(handle, input, 'user-status', 'ACTIVE');
     expect(await handle.result()).toMatchObject({ stage: 'COMPLETED' });
+  });
+
+  it('locks the person and the document once 10nPay identified the person (IdentityLocked), other sections still change', async () => {
+    const { handle, input } = await start(withProfile());
+    const record = testKycRecord();
+    // Before identification, everything may change.
+    await reach(handle, 'AWAITING_EMAIL_CODE');
+    expect(await handle.executeUpdate(messages.submitKycData, { args: [record] })).toEqual({ accepted: true });
+    await toSignature(handle, input);
+    const before = await view(handle);
+    for (const changed of [
+      { ...record, person: { ...record.person, lastName: 'Othername' } },
+      { ...record, person: { ...record.person, personalNumber: '9999999999' } },
+      testKycRecord('TST7777777'),
+    ]) {
+      const refused = await handle.executeUpdate(messages.submitKycData, { args: [changed] }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('IdentityLocked');
+    }
+    // Nothing changed: the timeline has no new kycDataReceived.
+    expect((await view(handle)).timeline).toEqual(before.timeline);
+    // The same identity with another address is accepted.
+    expect(await handle.executeUpdate(messages.submitKycData, { args: [{ ...record, address: { ...record.address, city: 'Plovdiv' } }] })).toEqual({ accepted: true });
+    await stop(handle);
   });
 
   it('waits and tries again after P430 too many verifications', async () => {

@@ -111,6 +111,14 @@ class Onboarding {
         throw err;
       }
     }
+    // Files (CONTRACT part 4): an ended onboarding keeps no uploaded document, however it ended
+    // (cancelled ones included: the deletion is not cancellable). Onboardings that ended before
+    // this replay as they ran.
+    if (patched('delete-files-at-end')) {
+      await CancellationScope.nonCancellable(() => this.calls.step.deleteOnboardingFiles({ onboardingId: this.input.onboardingId })).catch((err: unknown) => {
+        log.warn('uploaded files could not be deleted at the end', { error: describeFailure(err) });
+      });
+    }
     // Let a code check or ops action that is still running answer its caller before the workflow ends.
     await condition(allHandlersFinished);
     await this.progress.recorded();
@@ -473,7 +481,10 @@ class Onboarding {
       },
     });
     setHandler(messages.resendEmailCode, () => this.codes.resend('email'), {
-      validator: () => this.requireStage('AWAITING_EMAIL_CODE'),
+      validator: () => {
+        this.requireStage('AWAITING_EMAIL_CODE');
+        this.codes.requireResendAllowed('email');
+      },
     });
     setHandler(messages.submitSmsCode, ({ code }) => this.codes.check('sms', code), {
       validator: ({ code }) => {
@@ -486,6 +497,7 @@ class Onboarding {
       validator: () => {
         this.requireStage('AWAITING_SMS_CODE');
         if (!this.codes.smsSent()) throw wrongStage('the SMS code has not been sent yet');
+        this.codes.requireResendAllowed('sms');
       },
     });
 
@@ -508,6 +520,12 @@ class Onboarding {
               details: [parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))],
               nonRetryable: true,
             });
+          }
+          this.requireIdentityUnchanged(parsed.data);
+          // Abuse limits: each accepted record is an update in the history; a bound keeps a caller
+          // from growing it without limit (a refused update leaves nothing).
+          if (this.progress.timeline.filter((t) => t.step === 'kycDataReceived').length >= MAX_KYC_DATA_PER_ONBOARDING) {
+            throw ApplicationFailure.create({ type: FailureType.LimitReached, message: `this onboarding has taken ${MAX_KYC_DATA_PER_ONBOARDING} KYC records, the most it takes`, nonRetryable: true });
           }
         },
       },
@@ -584,6 +602,24 @@ class Onboarding {
     if (this.progress.stage !== stage) throw wrongStage(`the onboarding is at ${this.progress.stage}, not ${stage}`);
   }
 
+  /**
+   * Identity locked once identified (CONTRACT part 4): after 10nPay identified the person (Phase A,
+   * the step identificationVerified), the person and the document are what was identified and
+   * signed for; a record that changes them is refused (a validator: nothing reaches the history).
+   */
+  private requireIdentityUnchanged(record: KycRecord): void {
+    if (!this.progress.timeline.some((t) => t.step === 'identificationVerified')) return;
+    const current = this.kycRecord;
+    if (!current) return;
+    const changed = (['person', 'document'] as const).filter((section) => canonical(current[section]) !== canonical(record[section]));
+    if (changed.length === 0) return;
+    throw ApplicationFailure.create({
+      type: FailureType.IdentityLocked,
+      message: `the ${changed.join(' and ')} cannot change once 10nPay has identified the person; other sections may`,
+      nonRetryable: true,
+    });
+  }
+
   private requireNotEnded(): void {
     if (isEndStage(this.progress.stage)) {
       throw ApplicationFailure.create({ type: FailureType.OnboardingEnded, message: `the onboarding has ended (${this.progress.stage})`, nonRetryable: true });
@@ -613,6 +649,21 @@ class Onboarding {
 
 function requireCode(code: unknown): void {
   if (typeof code !== 'string' || !/^\d{4,8}$/.test(code)) throw invalidInput('the code must be 4 to 8 digits');
+}
+
+/** KYC records one onboarding takes (corrections included). */
+const MAX_KYC_DATA_PER_ONBOARDING = 20;
+
+/** JSON with keys sorted, so that equal records compare equal whatever the order they came in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function wrongStage(message: string): ApplicationFailure {

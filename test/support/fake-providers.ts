@@ -103,6 +103,9 @@ export class FakeProviders {
   activities(): OnboardingActivities & RecordActivities {
     return {
       recordChanges: async () => undefined,
+      deleteOnboardingFiles: async () => {
+        await this.enter('deleteOnboardingFiles');
+      },
       createUser: async ({ email }) => {
         await this.enter('createUser');
         if (this.registeredEmails.has(email)) throw business(FailureType.EmailAlreadyRegistered);
