@@ -51,13 +51,13 @@ export interface StackOptions {
   sandbox?: SandboxOptions;
   /** Extra environment variables (e.g. PARTNER_KYC_METHOD). */
   env?: Record<string, string>;
-  /** DATABASE_URL of the onboarding record (test/support/postgres.ts); without it, no record. */
-  databaseUrl?: string;
   /**
    * Reach Temporal only through a front that requires mutual TLS (test/support/mtls-proxy.ts):
    * the worker and the API connect from the environment's TEMPORAL_TLS_* settings.
    */
   temporalMtls?: boolean;
+  /** DATABASE_URL of the onboarding record (test/support/postgres.ts); without it, no record. */
+  databaseUrl?: string;
 }
 
 export interface Stack {
@@ -161,7 +161,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       STEP_ATTENTION_AFTER: '20s',
       STEP_SLOW_RETRY_INTERVAL: '5s',
       PARTNER_WEBHOOK_FALLBACK_AFTER: '30s',
-      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...(mtlsProxy
         ? {
             TEMPORAL_ADDRESS: mtlsProxy.address,
@@ -170,6 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             TEMPORAL_TLS_KEY: mtlsProxy.certs.clientKeyPath,
           }
         : {}),
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     };
     const workerConfig = loadWorkerConfig(env);
@@ -214,7 +214,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporal: temporalConfig,
       partner: partnerConfig,
       settings: () => ({ ...loadOnboardingSettings(env), ...overrides }),
-      fileStore: new FileStore(apiConfig.FILE_STORE_DIR),
+      fileStore: new FileStore(apiConfig.FILE_STORE_DIR, { current: temporalConfig.PAYLOAD_ENCRYPTION_KEY, old: temporalConfig.PAYLOAD_ENCRYPTION_OLD_KEYS }),
       partnerKycPage: createPartnerKycPageFetcher(partnerConfig),
       kycOptions: new KycOptionsCache(tennpay),
       logger: silent,
