@@ -38,7 +38,7 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
     temporal,
     partner,
     settings: () => loadOnboardingSettings(env),
-    fileStore: new FileStore(api.FILE_STORE_DIR),
+    fileStore: new FileStore(api.FILE_STORE_DIR, { current: temporal.PAYLOAD_ENCRYPTION_KEY, old: temporal.PAYLOAD_ENCRYPTION_OLD_KEYS }),
     partnerKycPage: createPartnerKycPageFetcher(partner),
     kycOptions,
     logger,
@@ -61,8 +61,8 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
       await closed;
       clearTimeout(timer);
       await client.connection.close();
-      await tennpay.close();
       await opened?.close();
+      await tennpay.close();
       logger.info('API stopped');
     })());
   return { server, shutdown };

@@ -3,7 +3,7 @@
 // schema, problem types, headers). src/api/app.ts mounts the Express routes from it (with the
 // authentication and the validation it states) and src/api/openapi.ts writes /openapi.json from
 // it; the API tests parse every answer with the schema listed here for its status.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { MAX_FILES_PER_UPLOAD } from '../domain/files';
 import { FILE_PURPOSES } from '../domain/onboarding';
 import { PARTNER_EVENT_TYPES, partnerEventPayloadSchemas } from '../domain/partner-events';
@@ -29,9 +29,9 @@ import {
   opsCancelBodySchema,
   opsDetailSchema,
   opsEventsSchema,
+  opsListQuerySchema,
   opsRecordDetailSchema,
   opsStatsSchema,
-  opsListQuerySchema,
   partnerKycQuerySchema,
   readySchema,
   redirectBodySchema,
@@ -39,6 +39,7 @@ import {
   startedSchema,
   webhookReceivedSchema,
 } from './schemas';
+import { outboundEventsQuerySchema, redeliverBodySchema, redeliveredSchema, undeliveredListSchema } from './outbound-events-schemas';
 
 /** Who may call a route: anyone, the onboarding's accessToken, P100's webhook token, the ops key. */
 export type Auth = 'public' | 'onboarding' | 'partner' | 'ops';
@@ -126,6 +127,8 @@ const r = {
   unsupportedMedia: problem('The body’s charset is not supported', ['invalid-request']),
   unavailable: problem('Temporal or the worker cannot answer in time: nothing was done, try again', ['unavailable'], retryAfter),
 };
+/** The onboarding record (PostgreSQL) cannot be reached, or is not configured. */
+const recordUnavailable = problem('The onboarding record cannot be reached: nothing was done, try again', ['unavailable'], retryAfter);
 /** Answers put together with optional parts. */
 const answers = (all: Record<number, AnswerSpec | undefined>): Record<number, AnswerSpec> =>
   Object.fromEntries(Object.entries(all).filter((e): e is [string, AnswerSpec] => e[1] !== undefined));
@@ -206,7 +209,7 @@ const started = (description: string) =>
     links: startedLinks,
   });
 
-export const ROUTES: readonly RouteSpec[] = [
+const ROUTE_SPECS: readonly RouteSpec[] = [
   // ---------------------------------------------------------------- platform
   { operationId: 'healthz', method: 'get', path: '/healthz', summary: 'Liveness', tags: ['platform'], auth: ['public'], responses: { 200: json('Alive', healthSchema) } },
   {
@@ -464,7 +467,7 @@ export const ROUTES: readonly RouteSpec[] = [
     auth: ['ops'],
     params: onboardingIdParamsSchema,
     responses: {
-      200: json('The detail: from Temporal, or from the record once the workflow is gone (source "record")', opsDetailSchema.or(opsRecordDetailSchema)),
+      200: json('The detail; from the onboarding record (source: record) once the workflow is gone from Temporal', z.union([opsDetailSchema, opsRecordDetailSchema])),
       401: r.unauthorized,
       404: r.notFound,
       503: r.unavailable,
@@ -474,29 +477,20 @@ export const ROUTES: readonly RouteSpec[] = [
     operationId: 'opsOnboardingEvents',
     method: 'get',
     path: '/ops/onboardings/{id}/events',
-    summary: 'The onboarding’s trail from the record, oldest first: stage changes, ops actions with their actors, provider failures, refused messages',
+    summary: 'The onboarding’s trail in the record, oldest first: stage changes, ops actions with their actor, provider failures, refused messages',
     tags: OPS,
     auth: ['ops'],
     params: onboardingIdParamsSchema,
-    responses: {
-      200: json('The trail', opsEventsSchema),
-      401: r.unauthorized,
-      404: r.notFound,
-      503: problem('The record cannot be reached (or is not configured): try again', ['unavailable'], retryAfter),
-    },
+    responses: { 200: json('The trail', opsEventsSchema), 401: r.unauthorized, 404: r.notFound, 503: recordUnavailable },
   },
   {
     operationId: 'opsStats',
     method: 'get',
     path: '/ops/stats',
-    summary: 'Running onboardings per stage, ended ones per end stage, time spent per stage (p50/p90), over the record',
+    summary: 'Over the record: running onboardings by stage, ended ones by end stage, p50 and p90 of the time spent in each stage',
     tags: OPS,
     auth: ['ops'],
-    responses: {
-      200: json('The figures', opsStatsSchema),
-      401: r.unauthorized,
-      503: problem('The record cannot be reached (or is not configured): try again', ['unavailable'], retryAfter),
-    },
+    responses: { 200: json('The figures', opsStatsSchema), 401: r.unauthorized, 503: recordUnavailable },
   },
   ...OPS_ACTIONS.map(
     (action): RouteSpec => ({
@@ -518,6 +512,34 @@ export const ROUTES: readonly RouteSpec[] = [
       },
     }),
   ),
+
+  // ---------------------------------------------------------------- ops: outbound events
+  {
+    operationId: 'listUndeliveredOutboundEvents',
+    method: 'get',
+    path: '/ops/outbound-events',
+    summary: 'Onboardings whose events to the integrator’s back office are not yet accepted, with the delivery’s attempt and last failure',
+    tags: OPS,
+    auth: ['ops'],
+    query: outboundEventsQuerySchema,
+    responses: { 200: json('The undelivered events, per onboarding', undeliveredListSchema), 400: r.badRequest, 401: r.unauthorized, 503: r.unavailable },
+  },
+  {
+    operationId: 'redeliverOutboundEvents',
+    method: 'post',
+    path: '/ops/outbound-events/redeliver',
+    summary: 'Attempt undelivered events now, in order: one onboarding’s (onboardingId) or every onboarding’s',
+    tags: OPS,
+    auth: ['ops'],
+    body: { schema: redeliverBodySchema, required: false },
+    responses: {
+      202: json('Asked of each delivery', redeliveredSchema),
+      ...bodyErrors,
+      401: r.unauthorized,
+      404: problem('No outbound events for this onboarding', ['not-found']),
+      503: r.unavailable,
+    },
+  },
 
   // ---------------------------------------------------------------- codec
   ...(['encode', 'decode'] as const).flatMap((op): RouteSpec[] => [
@@ -548,6 +570,12 @@ export const ROUTES: readonly RouteSpec[] = [
     },
   ]),
 ];
+
+/** Wrong ops keys are throttled per address (src/api/auth.ts): every route taking the ops key may answer 429. */
+const opsThrottled = problem('Too many wrong ops keys from this address: wait, right key or not', ['too-many-requests'], retryAfter);
+export const ROUTES: readonly RouteSpec[] = ROUTE_SPECS.map((spec) =>
+  spec.auth.includes('ops') && !spec.responses[429] ? { ...spec, responses: { ...spec.responses, 429: opsThrottled } } : spec,
+);
 
 export type OperationId = (typeof ROUTES)[number]['operationId'];
 

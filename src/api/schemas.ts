@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import { text } from '../domain/json-text';
 import { kycRecordSchema } from '../domain/kyc-record';
-import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema } from '../domain/onboarding';
-import { recordEventSchema, recordIdsSchema } from '../record/changes';
+import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema, stepErrorSchema } from '../domain/onboarding';
 import { MAX_PAGE_SIZE, OPS_ACTIONS, listFiltersSchema } from '../ops/onboardings';
 
 // ------------------------------------------------------------------------------------------ requests
@@ -48,6 +47,7 @@ export const idempotencyKeySchema = z
 export const idempotencyHeadersSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
 
 export const partnerKycQuerySchema = z.object({
+  v: z.string().regex(/^[\x21-\x7e]{1,200}$/).meta({ description: 'The partner verification the link is for (signed with the rest)' }),
   exp: z.string().regex(/^[0-9]{1,15}$/).meta({ description: 'Expiry, seconds since the epoch' }),
   sig: z.string().regex(/^[A-Za-z0-9_-]{43}$/).meta({ description: 'The link’s signature' }),
 });
@@ -79,15 +79,19 @@ export const opsListQuerySchema = listFiltersSchema
       .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a nextPageToken from an earlier answer')
       .optional()
       .meta({ description: 'The nextPageToken of an earlier answer to the same filters (signed: any other is a 400)' }),
-    email: z.string().trim().min(3).max(320).optional().meta({ description: 'Exact search by the person’s e-mail (from the record); no other filter with it' }),
+    email: z.string().trim().min(3).max(320).optional().meta({ description: 'Exact search by e-mail in the onboarding record (keyed hash); alone' }),
     phoneNumber: z
       .string()
       .trim()
       .regex(/^\+?[0-9 ()-]{7,20}$/, 'a phone number such as +359888123456')
       .optional()
-      .meta({ description: 'Exact search by the person’s phone number (from the record); no other filter with it' }),
+      .meta({ description: 'Exact search by phone number in the onboarding record (keyed hash); alone' }),
   })
-  .strict();
+  .strict()
+  .refine(
+    (q) => (q.email === undefined && q.phoneNumber === undefined) || Object.values(q).filter((v) => v !== undefined).length === 1,
+    'email or phoneNumber searches alone, without other filters',
+  );
 
 const batchFilters = listFiltersSchema.extend({
   requestedBy: requestedBySchema.optional(),
@@ -161,6 +165,16 @@ export const onboardingAnswerSchema = z.union([onboardingViewSchema.strict(), de
 
 const listStageSchema = z.union([stageSchema, z.literal('UNKNOWN').meta({ description: 'No stage recorded (not written by this service)' })]);
 const idsSchema = z.object({ userId: z.number().int().optional(), externalUserId: z.string().optional() }).strict();
+/** The ids the onboarding record keeps. */
+const recordIdsSchema = z
+  .object({
+    userId: z.number().int().optional(),
+    individualId: z.number().int().optional(),
+    partnerUserId: z.string().optional(),
+    externalUserId: z.string().optional(),
+    verificationId: z.string().optional(),
+  })
+  .strict();
 
 export const listItemSchema = z
   .object({
@@ -176,7 +190,64 @@ export const listItemSchema = z
     ids: idsSchema,
   })
   .strict();
-export const listPageSchema = z.object({ items: z.array(listItemSchema), nextPageToken: z.string().optional() }).strict();
+/** An onboarding found in the record (search by person). */
+export const recordListItemSchema = z
+  .object({
+    onboardingId: z.string(),
+    stage: stageSchema,
+    stageEnteredAt: z.string(),
+    reason: z.string().optional(),
+    needsAttention: z.boolean(),
+    status: z.enum(['RUNNING', 'ENDED']).meta({ description: 'From the record: RUNNING, or ENDED with its end stage' }),
+    startedAt: z.string(),
+    closedAt: z.string().optional(),
+    ids: recordIdsSchema,
+  })
+  .strict();
+export const listPageSchema = z
+  .object({ items: z.array(z.union([listItemSchema, recordListItemSchema])), nextPageToken: z.string().optional() })
+  .strict();
+
+/** GET /ops/onboardings/{id} once the workflow is gone from Temporal: what the record holds. */
+export const opsRecordDetailSchema = z
+  .object({
+    onboardingId: z.string(),
+    source: z.literal('record'),
+    stage: stageSchema,
+    stageEnteredAt: z.string(),
+    reason: z.string().optional(),
+    userType: z.string(),
+    externalRef: z.string().optional(),
+    resumedFrom: z.string().optional(),
+    ids: recordIdsSchema,
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    personalDataErasedAt: z.string().optional(),
+  })
+  .strict();
+
+/** GET /ops/onboardings/{id}/events: the trail, oldest first. */
+export const opsEventsSchema = z
+  .object({
+    items: z.array(
+      z.discriminatedUnion('type', [
+        z.object({ seq: z.number().int(), at: z.string(), type: z.literal('STAGE_CHANGED'), stage: stageSchema, previousStage: stageSchema.nullable(), reason: z.string().optional() }).strict(),
+        z.object({ seq: z.number().int(), at: z.string(), type: z.literal('OPS_ACTION'), action: z.string(), actor: z.string(), reason: z.string().optional() }).strict(),
+        z.object({ seq: z.number().int(), at: z.string(), type: z.literal('PROVIDER_FAILURE'), step: z.string(), failureType: z.string() }).strict(),
+        z.object({ seq: z.number().int(), at: z.string(), type: z.literal('MESSAGE_REFUSED'), message: z.string(), reason: z.string() }).strict(),
+      ]),
+    ),
+  })
+  .strict();
+
+/** GET /ops/stats. */
+export const opsStatsSchema = z
+  .object({
+    running: z.record(z.string(), z.number().int()),
+    ended: z.record(z.string(), z.number().int()),
+    stageDurations: z.record(z.string(), z.object({ p50Seconds: z.number(), p90Seconds: z.number() }).strict()),
+  })
+  .strict();
 
 const pendingActivitySchema = z
   .object({
@@ -188,7 +259,9 @@ const pendingActivitySchema = z
     lastStartedAt: z.string().optional(),
     nextAttemptAt: z.string().optional(),
     expiresAt: z.string().optional(),
-    lastFailure: z.object({ type: z.string(), message: z.string() }).strict().optional(),
+    lastFailure: z.object({ type: z.string(), message: z.string(), httpStatus: z.number().int().optional() }).strict().optional(),
+    activityId: z.string(),
+    lastAttemptCompletedAt: z.string().optional(),
   })
   .strict();
 
@@ -205,40 +278,13 @@ export const opsDetailSchema = z
     stage: listStageSchema,
     stageEnteredAt: z.string(),
     needsAttention: z.boolean(),
-    lastError: z.object({ type: z.string(), step: z.string().optional(), message: z.string().optional(), at: z.string().optional() }).strict().optional(),
+    lastError: stepErrorSchema
+      .partial()
+      .required({ type: true })
+      .strict()
+      .optional()
+      .meta({ description: 'The failing step’s latest failure, its attempts and since when, brought up to date from the pending activity' }),
     pendingActivities: z.array(pendingActivitySchema),
-  })
-  .strict();
-
-/** GET /ops/onboardings/{id} of an onboarding Temporal no longer has: what the record keeps. */
-export const opsRecordDetailSchema = z
-  .object({
-    onboardingId: z.string(),
-    source: z.literal('record'),
-    stage: stageSchema,
-    stageEnteredAt: z.string(),
-    reason: z.string().optional(),
-    userType: z.string(),
-    externalRef: z.string().optional(),
-    resumedFrom: z.string().optional(),
-    ids: recordIdsSchema.strict(),
-    startedAt: z.string(),
-    endedAt: z.string().optional(),
-    personalDataErasedAt: z.string().optional(),
-  })
-  .strict();
-
-/** GET /ops/onboardings/{id}/events: the record's trail, oldest first. */
-export const opsEventsSchema = z
-  .object({ items: z.array(z.object({ seq: z.number().int().positive(), at: z.string() }).and(recordEventSchema)) })
-  .strict();
-
-/** GET /ops/stats (CONTRACT part 4), over the record. */
-export const opsStatsSchema = z
-  .object({
-    running: z.record(z.string(), z.number().int()),
-    ended: z.record(z.string(), z.number().int()),
-    stageDurations: z.record(z.string(), z.object({ p50Seconds: z.number(), p90Seconds: z.number() }).strict()),
   })
   .strict();
 

@@ -61,6 +61,12 @@ export const stepErrorSchema = z.object({
   type: z.string(),
   message: z.string(),
   at: z.string(),
+  /** The provider's HTTP status on the latest failure, when it answered. */
+  httpStatus: z.number().int().optional(),
+  /** How many attempts the step has made so far (the latest failure's attempt). */
+  attempts: z.number().int().optional(),
+  /** When the step started failing (the start of the step whose attempts all failed). */
+  since: z.string().optional(),
 });
 export type StepError = z.infer<typeof stepErrorSchema>;
 
@@ -111,6 +117,15 @@ export function durationMs(duration: Duration): number {
   return Math.round(parseFloat(duration) * UNIT_MS[unit]);
 }
 
+/** When the KYC data goes to 10nPay's add-additional-data (CONTRACT part 2). */
+export const KYC_SUBMISSION_POINTS = ['AFTER_PHONE_VERIFIED', 'BEFORE_FINALIZE'] as const;
+/** P100's KYC method: A uploads the KYC files, B sends the user to P100's verification page. */
+export const PARTNER_KYC_METHODS = ['A', 'B'] as const;
+
+/**
+ * The settings schema. Each setting is also an environment variable of the same name in
+ * SCREAMING_SNAKE_CASE (src/config.ts derives the environment schema from this one).
+ */
 export const onboardingSettingsSchema = z.object({
   identificationPollInterval: durationSchema,
   identificationPollCap: durationSchema,
@@ -121,10 +136,10 @@ export const onboardingSettingsSchema = z.object({
   codeMaxAttempts: z.number().int().min(1),
   codeResendCooldown: durationSchema,
   identificationMaxRestarts: z.number().int().min(0),
-  kycDataSubmissionPoint: z.enum(['AFTER_PHONE_VERIFIED', 'BEFORE_FINALIZE']),
+  kycDataSubmissionPoint: z.enum(KYC_SUBMISSION_POINTS),
   stepAttentionAfter: durationSchema,
   stepSlowRetryInterval: durationSchema,
-  partnerKycMethod: z.enum(['A', 'B']),
+  partnerKycMethod: z.enum(PARTNER_KYC_METHODS),
   partnerKycMaxAttempts: z.number().int().min(1),
   partnerWebhookFallbackAfter: durationSchema,
   partnerTooManyVerificationsWait: durationSchema,

@@ -1,7 +1,7 @@
 // The recordChanges local activity: the workflow's only way to write the onboarding record. It is
 // safe to run any number of times for the same changes (the repository appends on (onboardingId, seq)
 // once); while PostgreSQL is unreachable it fails retryably and the workflow's retry policy waits.
-import { ApplicationFailure } from '@temporalio/common';
+import { log } from '@temporalio/activity';
 import { recordChangeSchema, type RecordChange } from './changes';
 import type { OnboardingRecord } from './repository';
 
@@ -10,9 +10,6 @@ export interface RecordActivities {
   recordChanges(changes: RecordChange[]): Promise<void>;
 }
 
-/** Failure type of a change the record can never accept (a bug, not an outage): not retried. */
-export const INVALID_RECORD_CHANGE = 'InvalidRecordChange';
-
 /** Without a record (no DATABASE_URL), changes are dropped: the service runs without one. */
 export function createRecordActivities(record: OnboardingRecord | undefined): RecordActivities {
   return {
@@ -20,11 +17,13 @@ export function createRecordActivities(record: OnboardingRecord | undefined): Re
       if (!record) return;
       const parsed = recordChangeSchema.array().safeParse(changes);
       if (!parsed.success) {
-        throw ApplicationFailure.create({
-          type: INVALID_RECORD_CHANGE,
-          message: `invalid record change: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
-          nonRetryable: true,
+        // A bug, not an outage: retrying cannot help, and a failed local activity is no way to
+        // tell the workflow (it only waits): said loudly here, with the paths, never the values.
+        log.error('Changes the record cannot accept were dropped', {
+          seqs: changes.map((c) => c?.seq),
+          paths: parsed.error.issues.map((i) => i.path.join('.')),
         });
+        return;
       }
       for (const change of parsed.data) await record.append(change);
     },

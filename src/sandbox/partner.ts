@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
+import { RISK_LEVELS } from '../activities/partner/schemas';
 import type { SandboxContext } from './context';
 import { faults, type Subject } from './faults';
 import { page } from './html';
@@ -100,7 +101,7 @@ const userVerificationBody = z
     incomeSource: z.enum(INCOME_SOURCES),
     occupation: text.optional(),
     taxId: text.optional(),
-    riskLvl: z.enum(['LOW', 'MEDIUM', 'HIGH']),
+    riskLvl: z.enum(RISK_LEVELS),
   })
   .superRefine(requireFor);
 

@@ -2,6 +2,8 @@
 // More workers on the same task queue are how the service scales past one machine.
 import { Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities, createActivityDependencies } from '../activities';
+import { createIntegratorActivities, integratorClientOf, publishingAfterRecord, recordChangesPublisher } from '../activities/integrator';
+import { createTemporalClient } from '../temporal/client';
 import { loadWorkerConfig } from '../config';
 import { createLogger } from '../observability/logger';
 import { temporalLoggerOf } from '../observability/temporal-logger';
@@ -30,11 +32,19 @@ async function main(): Promise<void> {
   const workflowBundle = bundlePath
     ? { codePath: bundlePath }
     : await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: temporalLoggerOf(logger.child({}, { level: 'warn' })) });
+  // Outbound events: each stage change the record writes is handed to its onboarding's delivery
+  // workflow through this client (only when INTEGRATOR_WEBHOOK_URL is set).
+  const publisherClient = config.integrator.INTEGRATOR_WEBHOOK_URL ? await createTemporalClient(config.temporal) : undefined;
+  const activities = createActivities({ ...createActivityDependencies(config, config.fileStoreDir), record: opened?.record });
   const worker = await createOnboardingWorker({
     temporal: config.temporal,
     cache: config.cache,
     connection,
-    activities: createActivities({ ...createActivityDependencies(config, config.fileStoreDir), record: opened?.record }),
+    // deliverIntegratorEvent: the outbound events' delivery workflows run on this task queue too.
+    activities: {
+      ...(publisherClient ? publishingAfterRecord(activities, recordChangesPublisher(publisherClient, config.integrator, config.temporal.TASK_QUEUE)) : activities),
+      ...createIntegratorActivities(integratorClientOf(config.integrator)),
+    },
     workflowBundle,
   });
   // The worker installs its own SIGINT/SIGTERM handlers: it stops polling, lets running tasks
@@ -55,6 +65,7 @@ async function main(): Promise<void> {
   retention.unref();
   await worker.run();
   clearInterval(retention);
+  await publisherClient?.connection.close();
   await connection.close();
   await opened?.close();
 }

@@ -15,9 +15,10 @@ import type { Stage } from '../domain/onboarding';
 
 const { recordChanges } = proxyLocalActivities<RecordActivities>({
   startToCloseTimeout: '10s',
-  // PostgreSQL down: retried for as long as it takes, at most a minute apart. A worker without the
-  // activity (NotFoundError) or a change the record refuses is a bug: logged, not retried for ever.
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['NotFoundError', 'InvalidRecordChange'] },
+  // PostgreSQL down: retried for as long as it takes, at most a minute apart. The activity never
+  // fails for good (a change it cannot accept is logged and dropped there): in the ops tests, workers
+  // whose local activity failed for good (not registered) left histories that did not replay.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   // Retries beyond this wait on a server timer rather than holding the workflow task.
   localRetryThreshold: '10s',
 });

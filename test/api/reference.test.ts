@@ -66,7 +66,7 @@ describe('GET /reference/kyc-options', () => {
     }
   });
 
-  it('with 10nPay down keeps answering with the last good lists; never read: 503 problem with Retry-After', async () => {
+  it('with 10nPay down keeps answering with the last good lists; never read: 503 problem with Retry-After, for the lists and for KYC data', async () => {
     const staleCache = new KycOptionsCache(tennpay, { ttlMs: 0 });
     const fresh = new KycOptionsCache(tennpay);
     const withStale = await listen(h.deps({ kycOptions: staleCache }));
@@ -81,6 +81,15 @@ describe('GET /reference/kyc-options', () => {
       const none = await call(withNone.url, 'GET', '/reference/kyc-options');
       expectProblem(none, 503);
       expect(Number(none.headers.get('retry-after'))).toBeGreaterThan(0);
+
+      // KYC data cannot be checked without the lists: 503, and the onboarding has not received it.
+      const started = await call(withNone.url, 'POST', '/onboardings', { body: { email: testApplicant().email, phoneNumber: testApplicant().phoneNumber, userType: 'INDIVIDUAL' } });
+      expect(started.status).toBe(201);
+      const { onboardingId, accessToken } = started.body as { onboardingId: string; accessToken: string };
+      const kyc = await call(withNone.url, 'POST', `/onboardings/${onboardingId}/kyc-data`, { token: accessToken, body: testKycRecord() });
+      expectProblem(kyc, 503);
+      expect(Number(kyc.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await call(withNone.url, 'GET', `/onboardings/${onboardingId}`, { token: accessToken })).body.kycDataReceived).toBe(false);
     } finally {
       await control.clearSwitches();
       await withStale.close();

@@ -1,43 +1,60 @@
 // The onboarding record end to end: the real worker writes every change of an onboarding to a
-// real PostgreSQL, once and in order, without lengthening the happy path's history past 145 events.
+// real PostgreSQL, once and in order, without lengthening the happy path's history past 145
+// events; the ops API reads the trail, finds people by e-mail, counts, answers for onboardings
+// Temporal no longer has, names the key's identity as the actor, and answers 503 while
+// PostgreSQL is down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../src/domain/onboarding';
 import type { TrailEvent } from '../../src/record/changes';
-import { openRecord, type OpenRecord } from '../../src/record/open';
+import { replayCheck } from '../../src/ops/replay';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { loadTemporalConfig } from '../../src/config';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
-import { Journey, newPerson } from './journey';
-import { type Stack, startStack } from './stack';
+import { Journey, call, newPerson } from './journey';
+import { OPS_API_KEY, type Stack, startStack } from './stack';
+
+const ALICE_KEY = 'alice-ops-key-0123456789abcdef';
 
 let pg: TestPostgres;
 let stack: Stack;
-let reader: OpenRecord;
 
 beforeAll(async () => {
   pg = await startTestPostgres();
-  stack = await startStack({ databaseUrl: pg.url });
-  reader = (await openRecord(stack.env))!;
+  stack = await startStack({ databaseUrl: pg.url, env: { OPS_API_KEYS: `alice:${ALICE_KEY}` } });
 });
 afterAll(async () => {
-  await reader?.close();
   await stack?.close();
   await pg?.stop();
 });
 
 const journey = (options: ConstructorParameters<typeof Journey>[3] = {}) => new Journey(stack.apiUrl, stack.control, newPerson(), options);
+const ops = (method: string, path: string, body?: unknown, token = OPS_API_KEY) => call(stack.apiUrl, method, path, { token, ...(body ? { body } : {}) });
 
-/** The record's trail once the workflow has closed (the last write precedes the close). */
+/** The trail through the API once the workflow has closed (its last write precedes the close). */
 async function trailOf(onboardingId: string): Promise<TrailEvent[]> {
   await stack.client.workflow.getHandle(workflowIdFor(onboardingId)).result();
-  return reader.record.events(onboardingId);
+  const res = await ops('GET', `/ops/onboardings/${onboardingId}/events`);
+  expect(res.status).toBe(200);
+  return (res.body as { items: TrailEvent[] }).items;
 }
 
-describe('the onboarding record, written by the workflow', () => {
+/** The closed workflow's history replays on the code (the record's local activities included). */
+async function expectReplays(onboardingId: string): Promise<void> {
+  const workflowId = workflowIdFor(onboardingId);
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const outcomes = await replayCheck([{ workflowId, history }], { dataConverter: createDataConverter(loadTemporalConfig(stack.env)) });
+  expect(outcomes).toEqual([{ workflowId, ok: true }]);
+}
+
+describe('the onboarding record, written by the workflow, read by ops', () => {
+  let completed: Journey;
+
   it('holds the complete, ordered trail of a completed onboarding, and the happy path stays within 145 history events', async () => {
-    const j = journey();
-    const view = await j.run();
+    completed = journey();
+    const view = await completed.run();
     expect(view.stage).toBe('COMPLETED');
 
-    const trail = await trailOf(j.onboardingId);
+    const trail = await trailOf(completed.onboardingId);
     expect(trail.map((e) => e.seq)).toEqual(trail.map((_, i) => i + 1));
     const stages = trail.filter((e) => e.type === 'STAGE_CHANGED');
     expect(stages.map((e) => e.stage)).toEqual([
@@ -49,37 +66,119 @@ describe('the onboarding record, written by the workflow', () => {
     expect(stages.map((e) => e.previousStage)).toEqual([null, ...stages.slice(0, -1).map((e) => e.stage)]);
     const times = trail.map((e) => Date.parse(e.at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
+    // Nothing personal in the trail.
+    expect(JSON.stringify(trail)).not.toContain(completed.person.email);
 
-    const row = await reader.record.get(j.onboardingId);
-    expect(row).toMatchObject({
-      onboardingId: j.onboardingId,
-      userType: 'INDIVIDUAL',
-      stage: 'COMPLETED',
-      lastSeq: trail.length,
-      ids: { userId: view.ids.userId, individualId: view.ids.individualId, partnerUserId: view.ids.partnerUserId, externalUserId: j.onboardingId },
-    });
-    expect(row?.endedAt).toBe(trail.at(-1)!.at);
-    // The person is found by e-mail, through the keyed hash only.
-    expect((await reader.record.findByPerson({ email: j.person.email })).map((o) => o.onboardingId)).toEqual([j.onboardingId]);
-
-    const history = await stack.client.workflow.getHandle(workflowIdFor(j.onboardingId)).fetchHistory();
+    const history = await stack.client.workflow.getHandle(workflowIdFor(completed.onboardingId)).fetchHistory();
     const length = history.events?.length ?? 0;
     console.log(`history events of a completed onboarding with the record: ${length}`);
-    if (process.env.DUMP_HISTORY) console.log((history.events ?? []).map((e) => `${e.eventId} ${e.eventType} ${e.markerRecordedEventAttributes?.markerName ?? ''} ${Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).join(',')}`).join('\n'));
     expect(length).toBeLessThanOrEqual(145);
+    await expectReplays(completed.onboardingId);
   });
 
-  it('records each ops action with its actor', async () => {
+  it('finds the onboarding by e-mail (any case) and by phone number, and nobody else', async () => {
+    const byEmail = await ops('GET', `/ops/onboardings?email=${encodeURIComponent(` ${completed.person.email.toUpperCase()}`)}`);
+    expect(byEmail.status).toBe(200);
+    expect(byEmail.body).toMatchObject({ items: [{ onboardingId: completed.onboardingId, stage: 'COMPLETED' }] });
+    const byPhone = await ops('GET', `/ops/onboardings?phoneNumber=${encodeURIComponent(completed.person.phoneNumber)}`);
+    expect((byPhone.body as { items: { onboardingId: string }[] }).items.map((i) => i.onboardingId)).toContain(completed.onboardingId);
+    expect((await ops('GET', '/ops/onboardings?email=nobody%40example.com')).body).toEqual({ items: [] });
+    const both = await ops('GET', `/ops/onboardings?email=a%40example.com&phoneNumber=%2B359888000000`);
+    expect(both.status).toBe(400);
+    expect(both.contentType).toContain('application/problem+json');
+    expect((await call(stack.apiUrl, 'GET', '/ops/onboardings?email=a%40example.com')).status).toBe(401);
+  });
+
+  it('answers GET /ops/onboardings/{id} from the record after the workflow is deleted from Temporal', async () => {
+    await stack.temporal.connection.workflowService.deleteWorkflowExecution({
+      namespace: stack.namespace,
+      workflowExecution: { workflowId: workflowIdFor(completed.onboardingId) },
+    });
+    let detail = await ops('GET', `/ops/onboardings/${completed.onboardingId}`);
+    for (let i = 0; i < 50 && (detail.body as { source?: string }).source !== 'record'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      detail = await ops('GET', `/ops/onboardings/${completed.onboardingId}`);
+    }
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({
+      onboardingId: completed.onboardingId,
+      source: 'record',
+      stage: 'COMPLETED',
+      ids: { userId: expect.any(Number), individualId: expect.any(Number), externalUserId: completed.onboardingId },
+    });
+    expect((await ops('GET', `/ops/onboardings/${completed.onboardingId}/events`)).status).toBe(200);
+    expect((await ops('GET', '/ops/onboardings/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await ops('GET', '/ops/onboardings/00000000-0000-4000-8000-000000000000/events')).status).toBe(404);
+  });
+
+  it('records the identity of the ops key as the actor of an action, never the requestedBy of the body', async () => {
     const j = journey();
     await j.start();
     await j.waitFor('awaiting the e-mail code', (v) => v.stage === 'AWAITING_EMAIL_CODE');
-    const handle = stack.client.workflow.getHandle(workflowIdFor(j.onboardingId));
-    const { cancelOnboarding } = await import('../../src/workflows/messages');
-    await handle.executeUpdate(cancelOnboarding, { args: [{ requestedBy: 'alice', reason: 'customer asked' }] });
+    const cancelled = await ops('POST', `/ops/onboardings/${j.onboardingId}/cancel`, { reason: 'customer asked', requestedBy: 'mallory' }, ALICE_KEY);
+    expect(cancelled.status).toBe(202);
     const trail = await trailOf(j.onboardingId);
     expect(trail.slice(-2)).toMatchObject([
       { type: 'OPS_ACTION', action: 'cancel', actor: 'alice', reason: 'customer asked' },
       { type: 'STAGE_CHANGED', stage: 'CANCELLED', previousStage: 'AWAITING_EMAIL_CODE', reason: 'customer asked' },
     ]);
+    expect(JSON.stringify(trail)).not.toContain('mallory');
+    await expectReplays(j.onboardingId);
+  });
+
+  it('counts onboardings by stage and times their stages in /ops/stats', async () => {
+    const res = await ops('GET', '/ops/stats');
+    expect(res.status).toBe(200);
+    const stats = res.body as { running: Record<string, number>; ended: Record<string, number>; stageDurations: Record<string, { p50Seconds: number; p90Seconds: number }> };
+    expect(stats.ended).toEqual({ COMPLETED: 1, CANCELLED: 1 });
+    expect(stats.running).toEqual({});
+    for (const stage of ['CREATING_USER', 'AWAITING_EMAIL_CODE', 'AWAITING_PARTNER_KYC']) {
+      expect(stats.stageDurations[stage]!.p50Seconds).toBeGreaterThan(0);
+      expect(stats.stageDurations[stage]!.p90Seconds).toBeGreaterThanOrEqual(stats.stageDurations[stage]!.p50Seconds);
+    }
+    expect(stats.stageDurations.COMPLETED).toBeUndefined();
+  });
+
+  it('answers 503 with Retry-After, not 500, for what needs the record while PostgreSQL is down', async () => {
+    await pg.server.stop();
+    try {
+      for (const path of ['/ops/stats', `/ops/onboardings/${completed.onboardingId}/events`, '/ops/onboardings?email=a%40example.com']) {
+        const res = await ops('GET', path);
+        expect(res.status, path).toBe(503);
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(res.contentType).toContain('application/problem+json');
+      }
+    } finally {
+      await pg.restart();
+    }
+    expect((await ops('GET', '/ops/stats')).status).toBe(200);
+  });
+
+  it('PostgreSQL stopped mid-flow: the onboarding goes on, waits at its end for the record, then every change is recorded once, in order', async () => {
+    const j = journey();
+    await j.start();
+    await j.waitFor('awaiting the e-mail code', (v) => v.stage === 'AWAITING_EMAIL_CODE');
+    await pg.server.stop();
+    try {
+      await j.confirmEmail();
+      await j.enterSmsCode();
+      await j.identifyAndSign();
+      await j.partnerKycB();
+      await j.waitFor('completed', (v) => v.stage === 'COMPLETED');
+      // The user is done; the workflow stays open until its last changes are in the record.
+      const handle = stack.client.workflow.getHandle(workflowIdFor(j.onboardingId));
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+    } finally {
+      await pg.restart();
+    }
+    const trail = await trailOf(j.onboardingId);
+    expect(trail.map((e) => e.seq)).toEqual(trail.map((_, i) => i + 1));
+    const stages = trail.filter((e) => e.type === 'STAGE_CHANGED').map((e) => e.stage);
+    expect(stages).toEqual([
+      'CREATING_USER', 'AWAITING_EMAIL_CODE', 'AWAITING_SMS_CODE', 'STARTING_IDENTIFICATION',
+      'AWAITING_IDENTIFICATION', 'VERIFYING_IDENTIFICATION', 'AWAITING_SIGNATURE', 'VERIFYING_SIGNATURE', 'FINALIZING',
+      'CREATING_PARTNER_ACCOUNT', 'AWAITING_PARTNER_KYC', 'VERIFYING_PARTNER_ACCOUNT', 'COMPLETED',
+    ]);
+    await expectReplays(j.onboardingId);
   });
 });

@@ -122,6 +122,7 @@ export class FaultJourney extends Journey {
       if (typeof res.body.stage !== 'string' || !res.body.nextAction) this.obs.violation(`degraded view without stage/nextAction: ${JSON.stringify(res.body)}`);
     }
     this.lastView = res.body as OnboardingView;
+    await this.answerProofOfAddress(this.lastView);
     return this.lastView;
   }
 

@@ -83,7 +83,7 @@ async function freePorts() {
 
 describe('npm start (src/local/start-all.ts)', () => {
   it(
-    'brings up Temporal, the sandbox, the worker and the API, stops them all with no process left, and keeps its data for the next start',
+    'brings up PostgreSQL, Temporal, the sandbox, the worker and the API, stops them all with no process left, and keeps its data for the next start',
     async () => {
       const dataDir = tempDir();
       const ports = await freePorts();
@@ -121,6 +121,17 @@ describe('npm start (src/local/start-all.ts)', () => {
         const again = await fetch(`${api}/onboardings/${onboardingId}`, { headers: { authorization: `Bearer ${accessToken}` } });
         expect(again.status).toBe(200);
         expect(((await again.json()) as { onboardingId: string }).onboardingId).toBe(onboardingId);
+        // The record in PostgreSQL: the onboarding's first changes reach it once it waits for its
+        // e-mail code (written with the next stage where it waits).
+        const opsKey = /^OPS_API_KEY=(.*)$/m.exec(secrets)![1]!;
+        const events = () => fetch(`${api}/ops/onboardings/${onboardingId}/events`, { headers: { authorization: `Bearer ${opsKey}` } });
+        let trail = await events();
+        for (let i = 0; i < 100 && trail.status === 404; i++) {
+          await new Promise((r) => setTimeout(r, 300));
+          trail = await events();
+        }
+        expect(trail.status).toBe(200);
+        expect(((await trail.json()) as { items: { seq: number; type: string }[] }).items[0]).toMatchObject({ seq: 1, type: 'STAGE_CHANGED' });
       } finally {
         second.child.kill('SIGINT');
         expect(await second.exited).toBe(0);

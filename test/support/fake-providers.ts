@@ -4,6 +4,7 @@
 // HTTP sandbox instead.
 import { ApplicationFailure } from '@temporalio/common';
 import type { IdentificationStatus, OnboardingActivities } from '../../src/activities/types';
+import type { RecordActivities } from '../../src/record/activity';
 import { FailureType } from '../../src/domain/failures';
 
 interface FakeUser {
@@ -17,7 +18,10 @@ interface FakeUser {
 }
 
 const business = (type: string, message = type) => ApplicationFailure.create({ type, message, nonRetryable: true });
-const transient = (type: string, message = type) => ApplicationFailure.create({ type, message });
+// Like the real clients' failures (src/activities/provider-failures.ts): the provider, the operation and its HTTP status.
+const TRANSIENT_STATUS: Record<string, number> = { [FailureType.ProviderUnavailable]: 503, [FailureType.RateLimited]: 429 };
+const transient = (type: string, operation: string, message = type) =>
+  ApplicationFailure.create({ type, message, details: [{ provider: 'tennpay', operation, httpStatus: TRANSIENT_STATUS[type] ?? 400 }] });
 
 export class FakeProviders {
   readonly users = new Map<number, FakeUser>();
@@ -81,7 +85,7 @@ export class FakeProviders {
     const retryable = [FailureType.ProviderUnavailable, FailureType.RateLimited, FailureType.IdentificationNotCompleted].includes(
       type as never,
     );
-    throw retryable ? transient(type) : business(type);
+    throw retryable ? transient(type, activity) : business(type);
   }
 
   private user(userId: number): FakeUser {
@@ -95,8 +99,10 @@ export class FakeProviders {
     return { status: user.status, url: user.url };
   }
 
-  activities(): OnboardingActivities {
+  /** The provider activities, and the record's (a no-op: these workers have no record). */
+  activities(): OnboardingActivities & RecordActivities {
     return {
+      recordChanges: async () => undefined,
       createUser: async ({ email }) => {
         await this.enter('createUser');
         if (this.registeredEmails.has(email)) throw business(FailureType.EmailAlreadyRegistered);
@@ -145,14 +151,14 @@ export class FakeProviders {
         const status = this.statusOf(this.user(userId));
         if (status.status === target || status.status === 'DOCUMENT_SIGN_SUCCESS') return status;
         if (status.status === 'PROCESSING' || status.status === 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED' || status.status === null) {
-          throw transient(FailureType.IdentificationPending, `status ${status.status}`);
+          throw transient(FailureType.IdentificationPending, 'awaitIdentificationStatus', `status ${status.status}`);
         }
         throw business(FailureType.IdentificationFailed, `status ${status.status}`);
       },
       finalizeIdentification: async ({ userId }) => {
         await this.enter('finalizeIdentification');
         const user = this.user(userId);
-        if (user.status !== 'DOCUMENT_SIGN_SUCCESS') throw transient(FailureType.IdentificationNotCompleted);
+        if (user.status !== 'DOCUMENT_SIGN_SUCCESS') throw transient(FailureType.IdentificationNotCompleted, 'finalizeIdentification');
         return { correlationId: '834d03b9-d24f-4d7b-950f-69aadff41599', individualId: userId + 1 };
       },
       createPartnerAccount: async () => {

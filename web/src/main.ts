@@ -35,6 +35,8 @@ class Follower {
   private stopped = false;
   private sameSince = Date.now();
   private stream: AbortController | undefined;
+  /** A stream is open and carries the views: no polling meanwhile. */
+  private streaming = false;
   private lastEventId: string | undefined;
   private streamFailures = 0;
 
@@ -74,6 +76,7 @@ class Follower {
       reader = null;
     }
     if (!reader) return void this.poll();
+    this.streaming = true;
     await this.poll(false); // the stream's first event may take a moment: show the screen at once
     const decoder = new TextDecoder();
     let buffer = '';
@@ -92,6 +95,7 @@ class Follower {
     } catch {
       /* the connection dropped: resume below */
     }
+    this.streaming = false;
     if (this.stopped) return;
     this.streamFailures++;
     if (this.streamFailures > 3) return void this.poll();
@@ -127,7 +131,7 @@ class Follower {
     }
     if (view) this.show(view);
     if (!schedule || this.stopped || (view && view.nextAction.type === 'NONE')) return;
-    if (this.stream && !this.stream.signal.aborted && this.streamFailures === 0 && view) return; // the stream carries on
+    if (this.streaming) return; // the stream carries on
     this.timer = window.setTimeout(() => void this.poll(), this.interval(view));
   }
 
@@ -169,7 +173,7 @@ class Follower {
         kycScreen(ctx);
         break;
       case 'OPEN_URL':
-        openUrlScreen(ctx, a.url, a.purpose);
+        this.screen = openUrlScreen(ctx, a.url, a.purpose);
         break;
       case 'UPLOAD_FILES':
         uploadScreen(ctx, a.purpose);

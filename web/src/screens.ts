@@ -259,7 +259,7 @@ const safeUrl = (url: string): string | undefined => {
   }
 };
 
-export function openUrlScreen(ctx: ScreenContext, url: string, purpose: 'IDENTIFICATION' | 'DOCUMENT_SIGNING' | 'PARTNER_KYC'): void {
+export function openUrlScreen(ctx: ScreenContext, url: string, purpose: 'IDENTIFICATION' | 'DOCUMENT_SIGNING' | 'PARTNER_KYC'): { update(view: OnboardingView): void } {
   const target = safeUrl(url);
   const words = {
     IDENTIFICATION: {
@@ -285,6 +285,13 @@ export function openUrlScreen(ctx: ScreenContext, url: string, purpose: 'IDENTIF
       : h('button', { type: 'button', onclick: () => window.location.assign(target) }, words.button);
   showScreen(ctx.root, progress(ctx.view.stage), h('h1', {}, words.title), h('p', {}, words.text), action,
     purpose === 'PARTNER_KYC' ? h('p', { class: 'muted', role: 'status' }, 'Waiting for P100…') : null);
+  return {
+    // P100's link is signed for a short time: each view carries a fresh one, so the link on screen stays valid.
+    update(view) {
+      const fresh = view.nextAction.type === 'OPEN_URL' ? safeUrl(view.nextAction.url) : undefined;
+      if (fresh && action instanceof HTMLAnchorElement) action.href = fresh;
+    },
+  };
 }
 
 // ------------------------------------------------------------------ files

@@ -74,32 +74,16 @@ export function opsHandlers(ctx: ApiContext): Handlers {
     res.status(200).type('text/javascript; charset=utf-8').send(CONSOLE_SCRIPT);
   };
   const { timeouts } = ctx;
-  // The actor of an action is the identity of the ops key (src/api/auth.ts), never a body field.
+  // The actor of an action is the identity of the ops key (auth.ts), never a field of the body.
   const actorOf = (res: Response): string => String(res.locals.opsActor);
 
-  const opsStats = async (_req: Request, res: Response) => {
-    res.status(200).json(await recordCall(ctx, (record) => record.stats()));
-  };
-
-  const searchByPerson = async (res: Response, query: z.output<typeof opsListQuerySchema>) => {
-    const { email, phoneNumber, ...others } = query;
-    const extra = Object.keys(others).filter((k) => others[k as keyof typeof others] !== undefined);
-    if ((email !== undefined && phoneNumber !== undefined) || extra.length > 0) {
-      throw new ProblemError(
-        problems.badRequest('Search by email or by phoneNumber, one of them, without other filters', [
-          { path: extra[0] ?? 'phoneNumber', message: 'not allowed with a search by person', code: 'invalid_value' },
-        ]),
-      );
-    }
-    const found = await recordCall(ctx, (record) => record.findByPerson(email !== undefined ? { email } : { phoneNumber: phoneNumber! }));
-    res.status(200).json({ items: found.map(recordListItem) });
-  };
-
   const listOnboardingsHandler = async (_req: Request, res: Response) => {
-    const query = inputOf<{ query: z.output<typeof opsListQuerySchema> }>(res).query;
-    if (query.email !== undefined || query.phoneNumber !== undefined) return searchByPerson(res, query);
-    const { pageSize, pageToken } = query;
-    const filters = listFiltersOf(query);
+    const { pageSize, pageToken, email, phoneNumber, ...filters } = inputOf<{ query: z.output<typeof opsListQuerySchema> }>(res).query;
+    if (email !== undefined || phoneNumber !== undefined) {
+      const found = await recordCall(ctx, (record) => record.findByPerson(email !== undefined ? { email } : { phoneNumber: phoneNumber! }));
+      res.status(200).json({ items: found.map(recordListItem) });
+      return;
+    }
     const paging = { pageSize, pageToken };
     // Page tokens carry a MAC bound to the filters: Temporal answers a token it does not know with
     // an error its client retries until the deadline (a 503 for the caller's mistake), so a forged
@@ -125,9 +109,12 @@ export function opsHandlers(ctx: ApiContext): Handlers {
   const batch = (action: OpsAction) => async (_req: Request, res: Response) => {
     // cancel's body needs a reason (the route table's schema for it); the others may give one.
     const body = inputOf<{ body: Partial<z.output<typeof opsBatchCancelBodySchema>> & ListFilters }>(res).body;
-    // The body's requestedBy decides nothing: the actor is the key's identity.
-    const { reason, dryRun } = body;
-    const filters = listFiltersOf(body);
+    const { reason, dryRun, stage, waitingLongerThan, needsAttention } = body;
+    const filters: ListFilters = {
+      ...(stage !== undefined ? { stage } : {}),
+      ...(waitingLongerThan !== undefined ? { waitingLongerThan } : {}),
+      ...(needsAttention !== undefined ? { needsAttention } : {}),
+    };
     const report = await temporalCall(ctx, 120_000, () =>
       runBatch(ctx.client, action, filters, {
         requestedBy: actorOf(res),
@@ -168,6 +155,10 @@ export function opsHandlers(ctx: ApiContext): Handlers {
     res.status(200).json({ items });
   };
 
+  const opsStats = async (_req: Request, res: Response) => {
+    res.status(200).json(await recordCall(ctx, (record) => record.stats()));
+  };
+
   const action = (name: OpsAction) =>
     async (_req: Request, res: Response) => {
       const id = onboardingIdOf(res);
@@ -198,13 +189,6 @@ export function opsHandlers(ctx: ApiContext): Handlers {
   };
 }
 
-const camel = (s: string) => s.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
-
-/** The list filters of a query or a batch body, without what is not a filter (paging, search, reason, requestedBy). */
-function listFiltersOf({ stage, waitingLongerThan, needsAttention: attention }: ListFilters): ListFilters {
-  return { ...(stage ? { stage } : {}), ...(waitingLongerThan ? { waitingLongerThan } : {}), ...(attention !== undefined ? { needsAttention: attention } : {}) };
-}
-
 /** Runs a read of the record; no record configured, or PostgreSQL unreachable, is a 503 to retry. */
 async function recordCall<R>(ctx: ApiContext, fn: (record: OnboardingRecord) => Promise<R>): Promise<R> {
   if (!ctx.record) throw new ProblemError(problems.unavailable('The onboarding record is not configured (DATABASE_URL)', 60));
@@ -228,8 +212,9 @@ function recordListItem(o: RecordedOnboarding) {
     onboardingId: o.onboardingId,
     stage: o.stage,
     stageEnteredAt: o.stageEnteredAt,
+    ...(o.reason ? { reason: o.reason } : {}),
     needsAttention: needsAttention({ flagged: false, stage: o.stage }),
-    status: o.endedAt ? 'COMPLETED' : 'RUNNING',
+    status: o.endedAt ? 'ENDED' : 'RUNNING',
     startedAt: o.createdAt,
     ...(o.endedAt ? { closedAt: o.endedAt } : {}),
     // The list's ids, as the search attributes give them for the others.
@@ -254,6 +239,8 @@ function recordDetail(o: RecordedOnboarding) {
     ...(o.personalDataErasedAt ? { personalDataErasedAt: o.personalDataErasedAt } : {}),
   };
 }
+
+const camel = (s: string) => s.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
 
 function grpcInvalidArgument(err: unknown): boolean {
   let e: unknown = err;
