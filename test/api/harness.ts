@@ -115,7 +115,8 @@ export async function createHarness(): Promise<Harness> {
         settings: () => testSettings(),
         fileStore: new FileStore(fileDir, { current: temporalConfig.PAYLOAD_ENCRYPTION_KEY }),
         partnerKycPage: async () => ({ status: 200, contentType: 'text/html', location: undefined, body: '<html>partner</html>' }),
-        logger: process.env.DEBUG_API_LOG ? pino({ level: 'error' }) : silentLogger,
+        // DEBUG_API_LOG=1: the API's warnings and errors on stdout (when a test or npm run fuzz meets a 5xx).
+        logger: process.env.DEBUG_API_LOG ? pino({ level: 'warn' }) : silentLogger,
         metrics: createMetrics({ defaultMetrics: false }),
         ...rest,
       };

@@ -450,6 +450,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
       view = await withDeadline(ctx, timeouts.queryMs, () => handleOf(id).query(onboardingView));
     } catch (err) {
       if (isNotFound(err)) throw new ProblemError(forbidden);
+      ctx.logger.warn({ onboardingId: id, err: errorName(err) }, 'partner KYC link: the onboarding did not answer its query');
       throw new ProblemError(problems.unavailable('The onboarding cannot answer now; try the link again shortly'));
     }
     const verificationId = view.ids.verificationId;
