@@ -9,6 +9,8 @@ COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+# The onboarding record's migrations, applied by the worker and the API at start-up.
+COPY migrations ./migrations
 # The reference frontend's sources, bundled by the API when /app/ is first asked for.
 COPY web ./web
 RUN npm run build:workflow-bundle

@@ -1,6 +1,7 @@
 // The one configuration loader: every process (worker, API, ops CLI) reads the environment here,
 // validated by zod once at start-up, so a missing or malformed setting stops the process with a
 // message naming the variable instead of failing later inside a request.
+import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { durationSchema } from './domain/onboarding';
 
@@ -22,13 +23,41 @@ const duration = durationSchema;
 
 export const KYC_SUBMISSION_POINTS = ['AFTER_PHONE_VERIFIED', 'BEFORE_FINALIZE'] as const;
 
-const temporalSchema = z.object({
+const temporalCoreSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TASK_QUEUE: z.string().default('onboarding'),
   PAYLOAD_ENCRYPTION_KEY: base64Key,
   PAYLOAD_ENCRYPTION_OLD_KEYS: csv.pipe(z.array(base64Key)),
 });
+
+// --- Connection to Temporal (CONTRACT part 4): TLS, mutual TLS, Temporal Cloud API key. ---
+// PEM paths are checked here, so a wrong path stops every process at start with the variable's
+// name; whether the server accepts them is learnt by connecting (src/temporal/connection.ts).
+const pemFile = z
+  .string()
+  .min(1)
+  .refine((p) => existsSync(p) && statSync(p).isFile(), 'no such file (a PEM file path is expected)');
+
+const temporalTlsShape = {
+  TEMPORAL_TLS_CA: pemFile.optional(),
+  TEMPORAL_TLS_CERT: pemFile.optional(),
+  TEMPORAL_TLS_KEY: pemFile.optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+};
+
+const temporalSchema = temporalCoreSchema.extend(temporalTlsShape).superRefine((c, ctx) => {
+  // Mutual TLS needs both halves; one alone is a deployment mistake, not a choice.
+  if (Boolean(c.TEMPORAL_TLS_CERT) !== Boolean(c.TEMPORAL_TLS_KEY)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [c.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'],
+      message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY are set together (mutual TLS) or not at all',
+    });
+  }
+});
+// --- end of the connection block ---
 
 const tennpaySchema = z.object({
   TENNPAY_BASE_URL: z.url(),
@@ -78,9 +107,40 @@ const apiSchema = z.object({
   FILE_STORE_DIR: z.string().default('.data/files'),
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
   CODEC_CORS_ORIGINS: csv,
+  // Named ops identities, `name:key,…`; the name is the actor recorded for what the key does.
+  OPS_API_KEYS: csv.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.@-]{1,64}:\S{16,}$/, 'each entry is name:key, the name letters, digits, _ . @ -, the key at least 16 characters')
+        .transform((pair) => ({ name: pair.slice(0, pair.indexOf(':')), key: pair.slice(pair.indexOf(':') + 1) })),
+    ),
+  ).optional(),
 });
 
+/** The onboarding record (PostgreSQL); without DATABASE_URL the service runs without one. */
+const recordSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  RECORD_PERSONAL_DATA_RETENTION: duration.default('90d'),
+});
+
+/**
+ * The worker's workflow cache (issue 15): how many onboardings a worker keeps in memory between
+ * their messages. Waiting onboardings beyond it are evicted and replayed from history when a
+ * message comes, so a worker's memory is bounded by this, not by the number of waiting onboardings.
+ */
+const workerCacheSchema = z.object({
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
+});
+export type WorkerCacheConfig = z.infer<typeof workerCacheSchema>;
+export const loadWorkerCacheConfig = (env = process.env): WorkerCacheConfig => parse(workerCacheSchema, env);
+
 export type TemporalConfig = z.infer<typeof temporalSchema>;
+export type RecordConfig = z.infer<typeof recordSchema>;
 export type TennpayConfig = z.infer<typeof tennpaySchema>;
 export type PartnerConfig = z.infer<typeof partnerSchema>;
 export type OnboardingSettingsEnv = z.infer<typeof onboardingSettingsSchema>;
@@ -105,6 +165,7 @@ export const loadPartnerConfig = (env = process.env): PartnerConfig => parse(par
 export const loadOnboardingSettingsEnv = (env = process.env): OnboardingSettingsEnv =>
   parse(onboardingSettingsSchema, env);
 export const loadApiConfig = (env = process.env): ApiConfig => parse(apiSchema, env);
+export const loadRecordConfig = (env = process.env): RecordConfig => parse(recordSchema, env);
 
 /** Everything the worker needs. */
 export function loadWorkerConfig(env = process.env) {
@@ -114,6 +175,7 @@ export function loadWorkerConfig(env = process.env) {
     partner: loadPartnerConfig(env),
     trustedUrlHosts: parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env).TRUSTED_URL_HOSTS,
     fileStoreDir: parse(apiSchema.pick({ FILE_STORE_DIR: true }), env).FILE_STORE_DIR,
+    cache: loadWorkerCacheConfig(env),
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
@@ -122,7 +184,6 @@ export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
 export function loadOnboardingSettings(env = process.env): import('./domain/onboarding').OnboardingSettings {
   const s = loadOnboardingSettingsEnv(env);
   const partner = parse(partnerSchema.pick({ PARTNER_KYC_METHOD: true }), env);
-  const api = parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env);
   return {
     identificationPollInterval: s.IDENTIFICATION_POLL_INTERVAL,
     identificationPollCap: s.IDENTIFICATION_POLL_CAP,
@@ -140,6 +201,5 @@ export function loadOnboardingSettings(env = process.env): import('./domain/onbo
     partnerKycMaxAttempts: s.PARTNER_KYC_MAX_ATTEMPTS,
     partnerWebhookFallbackAfter: s.PARTNER_WEBHOOK_FALLBACK_AFTER,
     partnerTooManyVerificationsWait: s.PARTNER_TOO_MANY_VERIFICATIONS_WAIT,
-    trustedUrlHosts: api.TRUSTED_URL_HOSTS,
   };
 }

@@ -4,7 +4,7 @@
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
 import { Pool, type Dispatcher, type FormData } from 'undici';
-import { classifyTransportError, type HttpOutcome, type Provider } from './provider-errors';
+import { classifyTransportError, type HttpOutcome, type Provider } from './provider-failures';
 
 export interface TlsOptions {
   cert?: string | Buffer;

@@ -9,6 +9,8 @@ import type { RiskLevel } from './partner/schemas';
 import { TennpayClient } from './tennpay/client';
 import { createTennpayActivities } from './tennpay/activities';
 import type { OnboardingActivities } from './types';
+import { createRecordActivities, type RecordActivities } from '../record/activity';
+import type { OnboardingRecord } from '../record/repository';
 
 export interface ActivityDependencies {
   tennpay: TennpayClient;
@@ -18,10 +20,13 @@ export interface ActivityDependencies {
   trustedUrlHosts: string[];
   /** PARTNER_DEFAULT_RISK_LEVEL (default LOW). */
   partnerRiskLevel?: RiskLevel;
+  /** The onboarding record (DATABASE_URL); without it the workflow's record writes are dropped. */
+  record?: OnboardingRecord;
 }
 
-export function createActivities(deps: ActivityDependencies): OnboardingActivities {
+export function createActivities(deps: ActivityDependencies): OnboardingActivities & RecordActivities {
   return {
+    ...createRecordActivities(deps.record),
     ...createTennpayActivities({ tennpay: deps.tennpay, trustedUrlHosts: deps.trustedUrlHosts }),
     ...createPartnerActivities({
       partner: deps.partner,
@@ -54,5 +59,5 @@ export { TennpayClient, type TennpayClientOptions } from './tennpay/client';
 export { TennpayTokenManager, certificateThumbprint, type AccessTokenProvider } from './tennpay/token-manager';
 export { PartnerClient, type PartnerClientOptions, type VerificationPage } from './partner/client';
 export { isTrustedUrl } from './trusted-url';
-export type { ProviderFailureDetails } from './provider-errors';
+export type { ProviderFailureDetails } from './provider-failures';
 export type * from './types';

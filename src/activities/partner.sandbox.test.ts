@@ -2,9 +2,11 @@
 // KYC by method A and B, user verification, proof of address, and each error code's class.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadPartnerConfig } from '../config';
+import { loadWorkerConfig } from '../config';
 import { FailureType } from '../domain/failures';
+import { createActivities, createActivityDependencies } from './index';
 import { PartnerClient } from './partner/client';
+import type { AddUserVerificationRequest } from './partner/schemas';
 import { kycRecord } from './test-support/records';
 import { expectFailure, freshUser, startHarness, type Harness } from './test-support/sandbox';
 
@@ -46,7 +48,7 @@ describe('accounts', () => {
     expect(a.res).toMatchObject({ alreadyExisted: false, poaRequiredForExtended: false });
     expect(a.res.partnerUserId).toBeTruthy();
     const again = await h.activities.createPartnerAccount({ externalUserId: a.externalUserId, email: a.email, phoneNumber: a.phone, record });
-    expect(again).toEqual({ partnerUserId: null, poaRequiredForExtended: false, alreadyExisted: true });
+    expect(again).toEqual({ partnerUserId: null, poaRequiredForExtended: null, alreadyExisted: true });
     expect((await h.control.counters({ externalUserId: a.externalUserId })).partnerAccounts).toBe(1);
     const stored = await h.control.partnerUser(a.externalUserId);
     expect(stored).toMatchObject({ externalUserId: a.externalUserId });
@@ -111,9 +113,9 @@ describe('KYC method B', () => {
 
     expect(await h.activities.getKycStatus({ externalUserId: a.externalUserId })).toEqual({ status: 'APPROVED' });
     const mine = uniqueRecord();
-    expect(await h.activities.addUserVerification({ externalUserId: a.externalUserId, record: mine })).toEqual({ alreadyVerified: false });
+    await expect(h.activities.addUserVerification({ externalUserId: a.externalUserId, record: mine })).resolves.toBeUndefined();
     // P442 on the repeat: success.
-    expect(await h.activities.addUserVerification({ externalUserId: a.externalUserId, record: mine })).toEqual({ alreadyVerified: true });
+    await expect(h.activities.addUserVerification({ externalUserId: a.externalUserId, record: mine })).resolves.toBeUndefined();
     expect((await h.control.counters({ externalUserId: a.externalUserId })).userVerificationsAccepted).toBe(1);
   });
 
@@ -155,7 +157,7 @@ describe('KYC method A and proof of address', () => {
     const stored2 = await h.deps.fileStore.save(randomUUID(), Buffer.from('%PDF-1.4\n%%EOF\n'), 'application/pdf');
     await h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [stored, stored2] });
     expect((await h.control.counters({ externalUserId: a.externalUserId })).kycFilesAdded).toBe(2);
-    expect(await h.activities.addUserVerification({ externalUserId: a.externalUserId, record: mine })).toEqual({ alreadyVerified: false });
+    await expect(h.activities.addUserVerification({ externalUserId: a.externalUserId, record: mine })).resolves.toBeUndefined();
   });
 
   it('P440 on upload → PartnerFileRejected; a missing stored file → non-retryable', async () => {
@@ -164,7 +166,7 @@ describe('KYC method A and proof of address', () => {
     await h.control.setSwitch({ name: 'partnerError', endpoint: 'p100.kycFiles', externalUserId: a.externalUserId, code: 'P440', times: 1 });
     await expectFailure(h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [stored] }), FailureType.PartnerFileRejected, true);
     const ghost = { ...stored, fileId: `${randomUUID()}/${randomUUID()}` };
-    await expectFailure(h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [ghost] }), FailureType.PartnerKycFilesMissing, true);
+    await expectFailure(h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [ghost] }), FailureType.StoredFileMissing, true);
     expect((await h.control.counters({ externalUserId: a.externalUserId })).kycFilesAdded).toBe(0);
   });
 
@@ -175,7 +177,7 @@ describe('KYC method A and proof of address', () => {
     const u = freshUser();
     await h.control.setSwitch({ name: 'poaRequired', externalUserId: u.externalUserId, times: 1 });
     const a = await account(u);
-    expect(await h.activities.uploadPoaFiles({ externalUserId: a.externalUserId, files: [stored] })).toEqual({ pending: false });
+    await expect(h.activities.uploadPoaFiles({ externalUserId: a.externalUserId, files: [stored] })).resolves.toBeUndefined();
     expect((await h.control.counters({ externalUserId: a.externalUserId })).poaFilesAdded).toBe(1);
   });
 });
@@ -198,13 +200,13 @@ describe('error codes forced on Add User Verification', () => {
     const f = await expectFailure(h.activities.addUserVerification({ externalUserId: a.externalUserId, record: a.record }), type, nonRetryable);
     expect(f.providerDetails?.errorCode).toBe(code);
     // Nothing was applied: the next attempt goes through.
-    expect(await h.activities.addUserVerification({ externalUserId: a.externalUserId, record: a.record })).toEqual({ alreadyVerified: false });
+    await expect(h.activities.addUserVerification({ externalUserId: a.externalUserId, record: a.record })).resolves.toBeUndefined();
   });
 
   it('P442 forced → answered as already verified', async () => {
     const a = await approvedKyc();
     await h.control.setSwitch({ name: 'partnerError', endpoint: 'p100.userVerification', externalUserId: a.externalUserId, code: 'P442', times: 1 });
-    expect(await h.activities.addUserVerification({ externalUserId: a.externalUserId, record: a.record })).toEqual({ alreadyVerified: true });
+    await expect(h.activities.addUserVerification({ externalUserId: a.externalUserId, record: a.record })).resolves.toBeUndefined();
   });
 
   it('5xx and 429 on P100 are retryable; 429 honours Retry-After', async () => {
@@ -216,8 +218,23 @@ describe('error codes forced on Add User Verification', () => {
     expect(f.nextRetryDelay).toBe(2000);
   });
 
-  it('the configured risk level is sent (PARTNER_DEFAULT_RISK_LEVEL)', () => {
-    expect(loadPartnerConfig(h.env).PARTNER_DEFAULT_RISK_LEVEL).toBe('LOW');
-    expect(h.deps.partnerRiskLevel).toBe('LOW');
+  it('the configured risk level is sent (PARTNER_DEFAULT_RISK_LEVEL)', async () => {
+    const a = await approvedKyc();
+    const config = loadWorkerConfig({ ...h.env, PARTNER_DEFAULT_RISK_LEVEL: 'HIGH' });
+    const deps = createActivityDependencies(config, config.fileStoreDir);
+    // Records each Add User Verification request the activity hands the client, then sends it on.
+    const sent: AddUserVerificationRequest[] = [];
+    const send = deps.partner.addUserVerification.bind(deps.partner);
+    deps.partner.addUserVerification = async (request) => {
+      sent.push(request);
+      return send(request);
+    };
+    try {
+      await createActivities(deps).addUserVerification({ externalUserId: a.externalUserId, record: a.record });
+    } finally {
+      await deps.close();
+    }
+    expect(sent).toEqual([expect.objectContaining({ externalUserId: a.externalUserId, riskLvl: 'HIGH' })]);
+    expect((await h.control.counters({ externalUserId: a.externalUserId })).userVerificationsAccepted).toBe(1);
   });
 });

@@ -43,13 +43,17 @@ export interface TennpayActivities {
 }
 
 export interface PartnerActivities {
-  /** Create User Account. P410 for our own externalUserId means it exists already: answered as existing. */
+  /**
+   * Create User Account. P410 for our own externalUserId means our earlier attempt created it and
+   * its answer was lost: answered as existing, with P100's user id and its proof-of-address wish
+   * unknown (`null`; P100 has no call to read them back).
+   */
   createPartnerAccount(input: {
     externalUserId: string;
     email: string;
     phoneNumber: string;
     record: KycRecord;
-  }): Promise<{ partnerUserId: string | null; poaRequiredForExtended: boolean; alreadyExisted: boolean }>;
+  }): Promise<{ partnerUserId: string | null; poaRequiredForExtended: boolean | null; alreadyExisted: boolean }>;
   /** Method A: Add KYC File, the files read from the file store. */
   uploadKycFiles(input: { externalUserId: string; files: StoredFile[] }): Promise<void>;
   /** Method B: Create KYC Verification. */
@@ -57,9 +61,9 @@ export interface PartnerActivities {
   /** Method B: Get KYC Status; PartnerKycNotFound when P100 has none. */
   getKycStatus(input: { externalUserId: string }): Promise<{ status: string; reason?: string }>;
   /** Add User Verification; P442 (already verified) is answered as success. */
-  addUserVerification(input: { externalUserId: string; record: KycRecord }): Promise<{ alreadyVerified: boolean }>;
-  /** Add POA File; `pending` when P100 answered 202 P211. */
-  uploadPoaFiles(input: { externalUserId: string; files: StoredFile[] }): Promise<{ pending: boolean }>;
+  addUserVerification(input: { externalUserId: string; record: KycRecord }): Promise<void>;
+  /** Add POA File (201, or 202 P211 pending); P447 (already verified) is answered as success. */
+  uploadPoaFiles(input: { externalUserId: string; files: StoredFile[] }): Promise<void>;
 }
 
 export type OnboardingActivities = TennpayActivities & PartnerActivities;

@@ -1,7 +1,8 @@
 // The HTTP API: an Express 5 application built from injected dependencies, so tests give it a real
-// Temporal client and main.ts gives it the one from the environment. Structured by audience:
-// /onboardings (frontends; the signed partner-KYC link for browsers), /webhooks (P100), /codec and
-// /ops (ops, OPS_API_KEY), and the platform endpoints.
+// Temporal client and main.ts gives it the one from the environment. Its routes come from the
+// route table (src/api/route-table.ts); the handlers are grouped by audience in src/api/routes:
+// frontends (and the signed partner-KYC link for browsers), P100's webhooks, the codec and ops
+// (OPS_API_KEY), and the platform endpoints.
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express, type RequestHandler } from 'express';
@@ -16,13 +17,15 @@ import { FRONTEND_PREFIX, frontendHandler } from './frontend';
 import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-details';
-import { codecRouter } from './routes/codec';
-import { onboardingsRouter } from './routes/onboardings';
-import { opsRouter } from './routes/ops';
-import { platformRouter } from './routes/platform';
-import { referenceRouter } from './routes/reference';
-import { webhooksRouter } from './routes/webhooks';
+import { mountRoutes } from './mount-routes';
+import { codecHandlers } from './routes/codec';
+import { onboardingsHandlers } from './routes/onboardings';
+import { opsHandlers } from './routes/ops';
+import { platformHandlers } from './routes/platform';
+import { referenceHandlers } from './routes/reference';
+import { webhooksHandlers } from './routes/webhooks';
 import { ApiSecrets } from './secrets';
+import type { OnboardingRecord } from '../record/repository';
 
 export interface AppDeps {
   /** A Temporal client with the service's data converter (src/temporal/client.ts). */
@@ -42,6 +45,8 @@ export interface AppDeps {
   timeouts?: Partial<Timeouts>;
   /** The codec served at /codec; by default the EncryptionCodec of the temporal config. */
   codec?: PayloadCodec;
+  /** The onboarding record (openRecord), when DATABASE_URL is set. */
+  record?: OnboardingRecord;
 }
 
 export interface App extends Express {
@@ -63,6 +68,7 @@ export function createApp(deps: AppDeps): App {
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
     logger: deps.logger ?? createLogger(),
     metrics: deps.metrics ?? createMetrics(),
+    ...(deps.record ? { record: deps.record } : {}),
   };
 
   const app = express() as App;
@@ -74,12 +80,17 @@ export function createApp(deps: AppDeps): App {
   // Before the routers, so that a method no route serves is a 405 whatever the path's authentication.
   app.use(methodNotAllowed(app));
 
-  app.use(platformRouter(ctx));
-  app.use('/onboardings', onboardingsRouter(ctx));
-  app.use('/webhooks', webhooksRouter(ctx));
-  app.use('/codec', codecRouter(ctx));
-  app.use('/ops', opsRouter(ctx));
-  app.use('/reference', referenceRouter(ctx));
+  // Every route from the one table that /openapi.json is written from (src/api/route-table.ts).
+  const routes = express.Router();
+  mountRoutes(routes, ctx, {
+    ...platformHandlers(ctx),
+    ...onboardingsHandlers(ctx),
+    ...webhooksHandlers(ctx),
+    ...codecHandlers(ctx),
+    ...opsHandlers(ctx),
+    ...referenceHandlers(ctx),
+  });
+  app.use(routes);
   app.use(FRONTEND_PREFIX, frontendHandler());
 
   app.use(notFoundHandler);

@@ -16,15 +16,29 @@ export function bearerOf(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The ops identity a bearer key stands for: OPS_API_KEY is `ops`, each OPS_API_KEYS entry its
+ * name. Every key is compared (constant time), so the answer takes as long whichever matches.
+ */
+export function opsIdentityOf(ctx: Pick<ApiContext, 'api'>, token: string | undefined): string | undefined {
+  if (!token) return undefined;
+  let identity: string | undefined;
+  if (constantTimeEqual(token, ctx.api.OPS_API_KEY)) identity = 'ops';
+  for (const { name, key } of ctx.api.OPS_API_KEYS ?? []) if (constantTimeEqual(token, key) && identity === undefined) identity = name;
+  return identity;
+}
+
 /** Guards `/onboardings/:id/...`: the onboarding's own token, or (when allowed) the ops key. */
 export function onboardingAccess(ctx: ApiContext, { allowOps = false }: { allowOps?: boolean } = {}): RequestHandler {
   return (req, res, next) => {
     const token = bearerOf(req.get('authorization'));
     if (!token) throw new ProblemError(problems.unauthorized());
     const id = String(req.params.id ?? '');
-    if (allowOps && constantTimeEqual(token, ctx.api.OPS_API_KEY)) {
+    const opsIdentity = allowOps ? opsIdentityOf(ctx, token) : undefined;
+    if (opsIdentity !== undefined) {
       if (!UUID_PATTERN.test(id)) throw new ProblemError(problems.notFound());
       res.locals.caller = 'ops' satisfies Caller;
+      res.locals.opsActor = opsIdentity;
       res.locals.onboardingId = id;
       return next();
     }
@@ -36,14 +50,16 @@ export function onboardingAccess(ctx: ApiContext, { allowOps = false }: { allowO
   };
 }
 
-/** Ops and back office: `Authorization: Bearer <OPS_API_KEY>`. */
+/**
+ * Ops and back office: `Authorization: Bearer <key>`, OPS_API_KEY or one of OPS_API_KEYS; the
+ * key's identity is `res.locals.opsActor`, the actor of whatever the request does.
+ */
 export function opsAccess(ctx: ApiContext): RequestHandler {
   return (req, res, next) => {
-    const token = bearerOf(req.get('authorization'));
-    if (!token || !constantTimeEqual(token, ctx.api.OPS_API_KEY)) {
-      throw new ProblemError(problems.unauthorized('The ops API key is required'));
-    }
+    const identity = opsIdentityOf(ctx, bearerOf(req.get('authorization')));
+    if (identity === undefined) throw new ProblemError(problems.unauthorized('The ops API key is required'));
     res.locals.caller = 'ops' satisfies Caller;
+    res.locals.opsActor = identity;
     next();
   };
 }

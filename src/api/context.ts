@@ -6,6 +6,7 @@ import type { OnboardingSettings } from '../domain/onboarding';
 import type { FileStore } from '../files/file-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { OnboardingRecord } from '../record/repository';
 import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { ProblemError } from './problem-details';
@@ -40,6 +41,8 @@ export interface ApiContext {
   timeouts: Timeouts;
   logger: Logger;
   metrics: Metrics;
+  /** The onboarding record (DATABASE_URL), when the service has one. */
+  record?: OnboardingRecord;
 }
 
 /** Runs Temporal calls under a deadline; Temporal errors become problems (404, 409, 400, 503). */

@@ -7,6 +7,7 @@ import { loadApiConfig, loadOnboardingSettings, loadPartnerConfig, loadTemporalC
 import { FileStore } from '../files/file-store';
 import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
+import { openRecord } from '../record/open';
 import { createTemporalClient } from '../temporal/client';
 import { createApp } from './app';
 import { KycOptionsCache } from './kyc-options';
@@ -20,6 +21,9 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
   const temporal = loadTemporalConfig(env);
   const partner = loadPartnerConfig(env);
   loadOnboardingSettings(env); // fail at start-up on a malformed setting, not on the first request
+  // The onboarding record: migrated at start-up; the API reads it (ops detail, trail, search, stats).
+  const opened = await openRecord(env, (line) => logger.info(line));
+  if (!opened) logger.warn('DATABASE_URL is not set: the record routes answer 503');
   const client = await createTemporalClient(temporal);
   // 10nPay's lookup lists, read with the service's own mTLS token; asked for once now so that the
   // first KYC form does not wait for them.
@@ -39,6 +43,7 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
     kycOptions,
     logger,
     metrics: createMetrics(),
+    ...(opened ? { record: opened.record } : {}),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(api.PORT, () => resolve(s));
@@ -57,6 +62,7 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
       clearTimeout(timer);
       await client.connection.close();
       await tennpay.close();
+      await opened?.close();
       logger.info('API stopped');
     })());
   return { server, shutdown };

@@ -1,9 +1,17 @@
-// The request shapes of the API, from the domain's zod schemas (one definition, also used to
-// write /openapi.json).
+// The shapes of the API, requests and answers, as zod schemas built from the domain's: the route
+// table (src/api/route-table.ts) validates requests with them and writes /openapi.json from them,
+// and the API tests parse every answer with them. Patterns use [0-9] and explicit classes, never
+// \d, \w or \s, which mean more in the fuzzer's Python than in JavaScript.
 import { z } from 'zod';
+import { text } from '../domain/json-text';
 import { kycRecordSchema } from '../domain/kyc-record';
-import { FILE_PURPOSES, onboardingInputSchema } from '../domain/onboarding';
-import { listFiltersSchema } from '../ops/onboardings';
+import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema } from '../domain/onboarding';
+import { recordEventSchema, recordIdsSchema } from '../record/changes';
+import { MAX_PAGE_SIZE, OPS_ACTIONS, listFiltersSchema } from '../ops/onboardings';
+
+// ------------------------------------------------------------------------------------------ requests
+
+export const onboardingIdParamsSchema = z.object({ id: z.uuid().meta({ description: 'The onboardingId' }) });
 
 export const startOnboardingBodySchema = onboardingInputSchema.pick({
   email: true,
@@ -14,21 +22,31 @@ export const startOnboardingBodySchema = onboardingInputSchema.pick({
 });
 export type StartOnboardingBody = z.output<typeof startOnboardingBodySchema>;
 
-export const codeBodySchema = z.object({ code: z.string().regex(/^\d{4,8}$/, 'the code as sent, 4 to 8 digits') });
+export const codeBodySchema = z.object({ code: z.string().regex(/^[0-9]{4,8}$/, 'the code as sent, 4 to 8 digits') });
 
 export const redirectBodySchema = z.object({
   outcome: z.enum(['success', 'fail']),
   query: z
-    .record(z.string().min(1).max(100), z.string().max(4096))
+    .record(text(1, 100), text(0, 4096))
     .default({})
-    .refine((q) => Object.keys(q).length <= 50, 'at most 50 query parameters'),
+    .refine((q) => Object.keys(q).length <= 50, 'at most 50 query parameters')
+    .meta({ maxProperties: 50, description: 'The redirect’s query parameters' }),
 });
 
 export const kycDataBodySchema = kycRecordSchema;
 
 export const filesFormSchema = z.object({ purpose: z.enum(FILE_PURPOSES) });
 
-export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'Idempotency-Key: 1 to 200 visible ASCII characters');
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, 'Idempotency-Key: 1 to 200 visible ASCII characters')
+  .meta({ description: 'Makes a retried call apply once (1 to 200 visible ASCII characters)' });
+export const idempotencyHeadersSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
+
+export const partnerKycQuerySchema = z.object({
+  exp: z.string().regex(/^[0-9]{1,15}$/).meta({ description: 'Expiry, seconds since the epoch' }),
+  sig: z.string().regex(/^[A-Za-z0-9_-]{43}$/).meta({ description: 'The link’s signature' }),
+});
 
 export const codecPayloadSchema = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
@@ -36,17 +54,228 @@ export const codecPayloadSchema = z.object({
 });
 export const codecBodySchema = z.object({ payloads: z.array(codecPayloadSchema).max(1000) });
 
-// Ops actions (POST /ops/onboardings/{id}/{action} and the batch form).
-const requestedBySchema = z.string().trim().min(1).max(100).regex(/^[\w.@:-]+$/);
+// Ops actions (POST /ops/onboardings/{id}/{action} and the batch forms). A reason is free text
+// with at least one visible character; requestedBy is a name, not personal data.
+const requestedBySchema = text(1, 100, { regex: /^[A-Za-z0-9_.@:-]+$/, message: 'a name: letters, digits and _ . @ : -' });
+const reasonSchema = text(1, 500, { regex: /[^ \t\n\r\f\v]/, message: 'not blank' });
 export const opsActionBodySchema = z.object({ requestedBy: requestedBySchema.optional() }).strict();
-export const opsCancelBodySchema = opsActionBodySchema.extend({ reason: z.string().trim().min(1).max(500) }).strict();
-export const opsBatchBodySchema = listFiltersSchema
+export const opsCancelBodySchema = opsActionBodySchema.extend({ reason: reasonSchema }).strict();
+
+export const opsListQuerySchema = listFiltersSchema
   .extend({
-    reason: z.string().trim().min(1).max(500).optional(),
-    requestedBy: requestedBySchema.optional(),
-    dryRun: z.boolean().optional(),
+    pageSize: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_PAGE_SIZE)
+      .optional()
+      .meta({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE }),
+    pageToken: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a nextPageToken from an earlier answer')
+      .optional()
+      .meta({ description: 'The nextPageToken of an earlier answer to the same filters (signed: any other is a 400)' }),
+    email: z.string().trim().min(3).max(320).optional().meta({ description: 'Exact search by the person’s e-mail (from the record); no other filter with it' }),
+    phoneNumber: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()-]{7,20}$/, 'a phone number such as +359888123456')
+      .optional()
+      .meta({ description: 'Exact search by the person’s phone number (from the record); no other filter with it' }),
+  })
+  .strict();
+
+const batchFilters = listFiltersSchema.extend({
+  requestedBy: requestedBySchema.optional(),
+  dryRun: z.boolean().optional(),
+});
+/** A batch needs a filter: stage, waitingLongerThan or needsAttention=true. */
+const AT_LEAST_ONE_FILTER = {
+  anyOf: [
+    { required: ['stage'] },
+    { required: ['waitingLongerThan'] },
+    { required: ['needsAttention'], properties: { needsAttention: { enum: [true, 'true'] } } },
+  ],
+};
+const hasFilter = (b: { stage?: unknown; waitingLongerThan?: unknown; needsAttention?: boolean }) =>
+  b.stage !== undefined || b.waitingLongerThan !== undefined || b.needsAttention === true;
+const FILTER_MESSAGE = 'a batch needs at least one filter: stage, waitingLongerThan or needsAttention=true';
+
+export const opsBatchBodySchema = batchFilters
+  .extend({ reason: reasonSchema.optional() })
+  .strict()
+  .refine(hasFilter, { message: FILTER_MESSAGE })
+  .meta(AT_LEAST_ONE_FILTER);
+/** A batch cancel says why. */
+export const opsBatchCancelBodySchema = batchFilters
+  .extend({ reason: reasonSchema })
+  .strict()
+  .refine(hasFilter, { message: FILTER_MESSAGE })
+  .meta(AT_LEAST_ONE_FILTER);
+
+// ------------------------------------------------------------------------------------------ answers
+
+export const problemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string().optional(),
+    attemptsLeft: z.number().int().optional().meta({ description: 'Wrong code: tries left' }),
+    onboardingId: z.string().optional().meta({ description: 'The onboarding concerned (e.g. the existing one of a 409 for an externalRef)' }),
+    stage: z.string().optional(),
+    failureType: z.string().optional().meta({ description: 'Why the onboarding refused the call: WrongStage, OnboardingEnded, InvalidInput, …' }),
+    retryAfterSeconds: z.number().int().optional().meta({ description: 'As the Retry-After header' }),
+    errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string() })).optional(),
+  })
+  .meta({ description: 'RFC 9457 problem details, with extension members where they apply' });
+
+export const acceptedSchema = z.object({ accepted: z.literal(true) }).strict();
+
+export const startedSchema = z
+  .object({
+    onboardingId: z.uuid(),
+    accessToken: z.string().meta({ description: 'The Bearer token of every frontend call on this onboarding' }),
+    stage: stageSchema,
+    nextAction: nextActionSchema,
+  })
+  .strict();
+
+export const degradedViewSchema = z
+  .object({
+    onboardingId: z.string(),
+    stage: stageSchema,
+    stageEnteredAt: z.string(),
+    nextAction: nextActionSchema,
+    needsAttention: z.boolean(),
+    degraded: z.literal(true),
   })
   .strict()
-  .refine((b) => b.stage !== undefined || b.waitingLongerThan !== undefined || b.needsAttention === true, {
-    message: 'a batch needs at least one filter: stage, waitingLongerThan or needsAttention=true',
-  });
+  .meta({ description: 'What Temporal keeps without a worker (search attributes): the worker could not answer in time' });
+
+export const onboardingAnswerSchema = z.union([onboardingViewSchema.strict(), degradedViewSchema]);
+
+const listStageSchema = z.union([stageSchema, z.literal('UNKNOWN').meta({ description: 'No stage recorded (not written by this service)' })]);
+const idsSchema = z.object({ userId: z.number().int().optional(), externalUserId: z.string().optional() }).strict();
+
+export const listItemSchema = z
+  .object({
+    onboardingId: z.string(),
+    stage: listStageSchema,
+    stageEnteredAt: z.string(),
+    waitingSeconds: z.number().int().optional().meta({ description: 'Running onboardings: how long in this stage' }),
+    lastError: z.object({ type: z.string() }).strict().optional(),
+    needsAttention: z.boolean(),
+    status: z.string().meta({ description: 'Temporal’s execution status: RUNNING, COMPLETED, FAILED, …' }),
+    startedAt: z.string(),
+    closedAt: z.string().optional(),
+    ids: idsSchema,
+  })
+  .strict();
+export const listPageSchema = z.object({ items: z.array(listItemSchema), nextPageToken: z.string().optional() }).strict();
+
+const pendingActivitySchema = z
+  .object({
+    activityType: z.string(),
+    state: z.string(),
+    attempt: z.number().int(),
+    maximumAttempts: z.number().int().optional(),
+    scheduledAt: z.string().optional(),
+    lastStartedAt: z.string().optional(),
+    nextAttemptAt: z.string().optional(),
+    expiresAt: z.string().optional(),
+    lastFailure: z.object({ type: z.string(), message: z.string() }).strict().optional(),
+  })
+  .strict();
+
+export const opsDetailSchema = z
+  .object({
+    onboardingId: z.string(),
+    status: z.string(),
+    runId: z.string(),
+    startedAt: z.string(),
+    closedAt: z.string().optional(),
+    historyLength: z.number().int(),
+    view: onboardingViewSchema.strict().optional(),
+    viewUnavailable: z.string().optional().meta({ description: 'Why the workflow’s own view is missing (no worker answered)' }),
+    stage: listStageSchema,
+    stageEnteredAt: z.string(),
+    needsAttention: z.boolean(),
+    lastError: z.object({ type: z.string(), step: z.string().optional(), message: z.string().optional(), at: z.string().optional() }).strict().optional(),
+    pendingActivities: z.array(pendingActivitySchema),
+  })
+  .strict();
+
+/** GET /ops/onboardings/{id} of an onboarding Temporal no longer has: what the record keeps. */
+export const opsRecordDetailSchema = z
+  .object({
+    onboardingId: z.string(),
+    source: z.literal('record'),
+    stage: stageSchema,
+    stageEnteredAt: z.string(),
+    reason: z.string().optional(),
+    userType: z.string(),
+    externalRef: z.string().optional(),
+    resumedFrom: z.string().optional(),
+    ids: recordIdsSchema.strict(),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    personalDataErasedAt: z.string().optional(),
+  })
+  .strict();
+
+/** GET /ops/onboardings/{id}/events: the record's trail, oldest first. */
+export const opsEventsSchema = z
+  .object({ items: z.array(z.object({ seq: z.number().int().positive(), at: z.string() }).and(recordEventSchema)) })
+  .strict();
+
+/** GET /ops/stats (CONTRACT part 4), over the record. */
+export const opsStatsSchema = z
+  .object({
+    running: z.record(z.string(), z.number().int()),
+    ended: z.record(z.string(), z.number().int()),
+    stageDurations: z.record(z.string(), z.object({ p50Seconds: z.number(), p90Seconds: z.number() }).strict()),
+  })
+  .strict();
+
+export const opsActionAnswerSchema = (action: (typeof OPS_ACTIONS)[number]) =>
+  z.object({ onboardingId: z.string(), action: z.literal(action) }).strict();
+
+const BATCH_OUTCOMES = ['done', 'refused', 'skipped', 'error'] as const;
+export const batchReportSchema = z
+  .object({
+    action: z.enum(OPS_ACTIONS),
+    filters: z.object({ stage: z.enum(STAGES).optional(), waitingLongerThan: z.string().optional(), needsAttention: z.boolean().optional() }).strict(),
+    dryRun: z.boolean(),
+    matched: z.number().int(),
+    truncated: z.boolean().meta({ description: 'More matched than one batch acts on: run it again' }),
+    counts: z.object({ done: z.number().int(), refused: z.number().int(), skipped: z.number().int(), error: z.number().int() }).strict(),
+    results: z.array(
+      z.object({ onboardingId: z.string(), stage: z.string(), outcome: z.enum(BATCH_OUTCOMES), detail: z.string().optional() }).strict(),
+    ),
+  })
+  .strict();
+
+export const codecAnswerSchema = z
+  .object({ payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()), data: z.string() }).strict()) })
+  .strict();
+
+export const webhookReceivedSchema = z.object({ received: z.literal(true) }).strict();
+export const healthSchema = z.object({ status: z.literal('ok') }).strict();
+export const readySchema = z.object({ status: z.literal('ready') }).strict();
+export const openApiAnswerSchema = z.looseObject({ openapi: z.string() });
+
+/** GET /reference/kyc-options: each list a KYC form may offer, as values with a label to show. */
+const optionListSchema = z.array(z.object({ value: z.string(), label: z.string() }).strict());
+export const kycOptionsSchema = z
+  .object({
+    sourceOfFunds: optionListSchema,
+    accountPurposes: optionListSchema,
+    mainActivities: optionListSchema,
+    financingMethods: optionListSchema,
+    incomeSources: optionListSchema,
+    openAccountReasons: optionListSchema,
+    documentTypes: optionListSchema,
+    occupations: optionListSchema,
+  })
+  .strict();

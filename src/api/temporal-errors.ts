@@ -1,5 +1,6 @@
 // How Temporal's answers become HTTP answers: unknown or ended workflows, validator rejections
-// (WrongStage, InvalidInput, OnboardingEnded: src/domain/failures.ts) and a Temporal server or worker
+// (WrongStage, InvalidInput, OnboardingEnded: src/domain/failures.ts), a provider that could not answer
+// an update (ProviderUnavailable: 503) and a Temporal server or worker
 // that cannot answer in time (503 with Retry-After, so the caller retries; nothing is half-done).
 import {
   QueryRejectedError,
@@ -56,6 +57,11 @@ export function problemForTemporalError(err: unknown, onboardingId?: string): Pr
     const detail = cause?.message || 'The onboarding refused the call';
     if (type === FailureType.InvalidInput) {
       return { ...problems.badRequest(detail), extensions: { failureType: type, onboardingId } };
+    }
+    if (type === FailureType.ProviderUnavailable) {
+      // A provider kept failing while the user waited (a code check): nothing was counted, so the
+      // same call can simply be sent again.
+      return { ...problems.unavailable(detail, RETRY_AFTER_SECONDS), extensions: { failureType: type, onboardingId } };
     }
     if (type === FailureType.OnboardingEnded) {
       return { status: 409, slug: 'onboarding-ended', title: 'The onboarding has ended', detail, extensions: { failureType: type, onboardingId } };

@@ -1,5 +1,6 @@
 // The failure types activities raise and the workflow branches on: one vocabulary for both
-// providers, so the error classification lives in one place (src/activities/provider-errors.ts).
+// providers, built by src/activities/provider-failures.ts and classified per provider beside each
+// client (src/activities/tennpay/errors.ts, src/activities/partner/errors.ts).
 export const FailureType = {
   // 10nPay
   InvalidCode: 'InvalidCode',
@@ -27,6 +28,8 @@ export const FailureType = {
   PartnerDocumentUsed: 'PartnerDocumentUsed',
   PartnerFileRejected: 'PartnerFileRejected',
   PartnerPoaNotRequired: 'PartnerPoaNotRequired',
+  // the service's own file store: a file the user uploaded is gone or altered (upload them again)
+  StoredFileMissing: 'StoredFileMissing',
   // update validators: the call does not fit the onboarding now (API: 409 / 400)
   WrongStage: 'WrongStage',
   InvalidInput: 'InvalidInput',

@@ -1,9 +1,23 @@
 // The KYC record: one domain record, collected once from the user (CONTRACT part 3), which the
 // service maps onto 10nPay's add-additional-data and P100's account and verification calls.
 import { z } from 'zod';
+import { dateTime, text } from './json-text';
 
-const countryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as "BG"');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+/**
+ * A string matching the pattern `source`. Not zod's .regex(): this module is loaded into the
+ * worker's shared workflow context (src/worker/workflow-preload.ts), which deep-freezes it, and zod
+ * resets a pattern's lastIndex on every check, which throws on a frozen RegExp ("Cannot assign to
+ * read only property 'lastIndex'"), so the workflow could not check any KYC data. A RegExp made for
+ * each check is never frozen; the JSON Schema (/openapi.json) keeps the pattern.
+ */
+export const matching = (source: string, message: string) =>
+  z
+    .string()
+    .refine((s) => new RegExp(source).test(s), message)
+    .meta({ pattern: source });
+
+const countryCode = matching('^[A-Z]{2}$', 'an ISO 3166 alpha-2 country code such as "BG"');
+const isoDate = matching('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', 'a date as YYYY-MM-DD');
 // A code from one of 10nPay's lookup lists (GET /reference/kyc-options): the list's `value` as a
 // string, whatever form 10nPay gives it (digits or words). Which values exist is 10nPay's to say,
 // so the API checks them against the lists it read, not against a pattern invented here.
@@ -50,55 +64,75 @@ export const OCCUPATIONS = [
   'OTHER',
 ] as const;
 
+/** When P100 needs them (CONTRACT part 2, Create KYC Verification): taxId for BUSINESS_ACTIVITY, occupation for SALARY. */
+const CONDITIONAL_FIELDS = [
+  ['BUSINESS_ACTIVITY', 'taxId'],
+  ['SALARY', 'occupation'],
+] as const;
+
+const financesSchema = z
+  .object({
+    sourceOfFundId: lookupCode,
+    accountPurposeCode: lookupCode,
+    mainActivityCode: lookupCode,
+    financingMethodCode: lookupCode.optional(),
+    incomeSource: z.enum(INCOME_SOURCES),
+    openAccountReason: z.enum(OPEN_ACCOUNT_REASONS),
+    occupation: text(1, 60).optional(),
+    taxId: text(1, 40).optional(),
+  })
+  .superRefine((f, ctx) => {
+    for (const [source, field] of CONDITIONAL_FIELDS) {
+      if (f.incomeSource === source && !f[field]) ctx.addIssue({ code: 'custom', path: [field], message: `required when incomeSource is ${source}` });
+    }
+  })
+  // The same rule in the JSON Schema of /openapi.json, so that the document refuses what the server does.
+  .meta({
+    allOf: CONDITIONAL_FIELDS.map(([source, field]) => ({
+      anyOf: [{ properties: { incomeSource: { not: { const: source } } } }, { required: [field] }],
+    })),
+  });
+
 export const kycRecordSchema = z
   .object({
     person: z.object({
-      firstName: z.string().min(1).max(100),
-      lastName: z.string().min(1).max(100),
+      firstName: text(1, 100),
+      lastName: text(1, 100),
       gender: z.enum(['M', 'F']).optional(),
       birthDate: isoDate,
       birthCountry: countryCode,
       citizenship: countryCode,
       nationality: countryCode,
-      personalNumber: z.string().min(1).max(40),
+      personalNumber: text(1, 40),
     }),
     address: z.object({
-      street: z.string().min(1).max(200),
-      number: z.string().min(1).max(20),
-      city: z.string().min(1).max(100),
-      postCode: z.string().min(1).max(20),
+      street: text(1, 200),
+      number: text(1, 20),
+      city: text(1, 100),
+      postCode: text(1, 20),
       country: countryCode,
     }),
     correspondenceAddress: z
       .object({
-        addressLine: z.string().min(1).max(200),
-        city: z.string().min(1).max(100),
-        region: z.string().max(100).optional(),
-        postCode: z.string().min(1).max(20),
+        addressLine: text(1, 200),
+        city: text(1, 100),
+        region: text(0, 100).optional(),
+        postCode: text(1, 20),
         country: countryCode,
       })
       .optional(),
     document: z.object({
       type: z.enum(DOCUMENT_TYPES),
-      number: z.string().min(1).max(40),
+      number: text(1, 40),
       expiresOn: isoDate,
       issuingCountry: countryCode,
     }),
-    finances: z.object({
-      sourceOfFundId: lookupCode,
-      accountPurposeCode: lookupCode,
-      mainActivityCode: lookupCode,
-      financingMethodCode: lookupCode.optional(),
-      incomeSource: z.enum(INCOME_SOURCES),
-      openAccountReason: z.enum(OPEN_ACCOUNT_REASONS),
-      occupation: z.string().min(1).max(60).optional(),
-      taxId: z.string().min(1).max(40).optional(),
-    }),
-    taxResidences: z.string().regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'ISO country codes such as "BG" or "BG,DE"'),
-    secondaryLanguage: z.string().regex(/^[A-Z]{3}$/, 'an ISO 639-2 code such as "BUL"').optional(),
+    finances: financesSchema,
+    taxResidences: matching('^[A-Z]{2}(,[A-Z]{2})*$', 'ISO country codes such as "BG" or "BG,DE"'),
+    secondaryLanguage: matching('^[A-Z]{3}$', 'an ISO 639-2 code such as "BUL"').optional(),
     device: z
       .object({
-        ip: z.string().min(3).max(45),
+        ip: text(3, 45),
         latitude: z.number().min(-90).max(90),
         longitude: z.number().min(-180).max(180),
         channel: z.enum(['M', 'W']),
@@ -108,18 +142,9 @@ export const kycRecordSchema = z
       partnerTerms: z.object({
         accepted: z.literal(true, { message: 'the partner terms must be accepted' }),
         version: z.string().min(1),
-        acceptedAt: z.iso.datetime(),
+        acceptedAt: dateTime(),
       }),
     }),
-  })
-  .superRefine((r, ctx) => {
-    // P100 requires these conditionally (CONTRACT part 2, Create KYC Verification).
-    if (r.finances.incomeSource === 'BUSINESS_ACTIVITY' && !r.finances.taxId) {
-      ctx.addIssue({ code: 'custom', path: ['finances', 'taxId'], message: 'required when incomeSource is BUSINESS_ACTIVITY' });
-    }
-    if (r.finances.incomeSource === 'SALARY' && !r.finances.occupation) {
-      ctx.addIssue({ code: 'custom', path: ['finances', 'occupation'], message: 'required when incomeSource is SALARY' });
-    }
   });
 
 export type KycRecord = z.output<typeof kycRecordSchema>;

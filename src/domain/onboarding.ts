@@ -3,6 +3,7 @@
 // so everything here must stay deterministic and free of Node built-ins.
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { text } from './json-text';
 import { kycRecordSchema } from './kyc-record';
 
 export const STAGES = [
@@ -100,6 +101,16 @@ export const durationSchema = z.custom<Duration>((v) => typeof v === 'string' &&
   message: 'a duration such as 3s, 5m, 24h or 7d',
 });
 
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** A setting's duration in milliseconds (a bare number is milliseconds, as Temporal reads it). */
+export function durationMs(duration: Duration): number {
+  if (typeof duration === 'number') return duration;
+  const match = DURATION.exec(duration);
+  if (!match) throw new TypeError(`not a duration: ${duration}`);
+  const unit = (match[2] ?? 'ms') as keyof typeof UNIT_MS;
+  return Math.round(parseFloat(duration) * UNIT_MS[unit]);
+}
+
 export const onboardingSettingsSchema = z.object({
   identificationPollInterval: durationSchema,
   identificationPollCap: durationSchema,
@@ -117,16 +128,15 @@ export const onboardingSettingsSchema = z.object({
   partnerKycMaxAttempts: z.number().int().min(1),
   partnerWebhookFallbackAfter: durationSchema,
   partnerTooManyVerificationsWait: durationSchema,
-  trustedUrlHosts: z.array(z.string()),
 });
 export type OnboardingSettings = z.infer<typeof onboardingSettingsSchema>;
 
 export const onboardingInputSchema = z.object({
   onboardingId: z.string().uuid(),
   email: z.email(),
-  phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number such as +359888123456'),
+  phoneNumber: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number such as +359888123456'),
   userType: z.enum(USER_TYPES),
-  externalRef: z.string().min(1).max(200).optional(),
+  externalRef: text(1, 200).optional(),
   profile: kycRecordSchema.optional(),
   settings: onboardingSettingsSchema,
 });

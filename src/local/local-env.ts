@@ -22,6 +22,8 @@ export interface LocalPorts {
   TEMPORAL_PORT: number;
   /** Temporal's Web UI. */
   TEMPORAL_UI_PORT: number;
+  /** The local PostgreSQL of the onboarding record (not 5432, which a system server may hold). */
+  POSTGRES_PORT: number;
 }
 
 export const DEFAULT_PORTS: LocalPorts = {
@@ -30,6 +32,7 @@ export const DEFAULT_PORTS: LocalPorts = {
   SANDBOX_AUTH_PORT: 4443,
   TEMPORAL_PORT: 7233,
   TEMPORAL_UI_PORT: 8233,
+  POSTGRES_PORT: 5433,
 };
 
 export function portsFrom(env: NodeJS.ProcessEnv): LocalPorts {
@@ -50,6 +53,8 @@ const GENERATED_SECRETS = {
   OPS_API_KEY: () => `ops-${randomBytes(18).toString('base64url')}`,
   PARTNER_API_KEY: () => `p100-${randomBytes(18).toString('base64url')}`,
   PARTNER_WEBHOOK_TOKEN: () => `whk-${randomBytes(24).toString('base64url')}`,
+  // The local PostgreSQL superuser's password, set by initdb on first start.
+  POSTGRES_PASSWORD: () => randomBytes(18).toString('base64url'),
 } as const;
 
 export type LocalSecrets = Record<keyof typeof GENERATED_SECRETS, string>;
@@ -97,6 +102,7 @@ export interface LocalLayout {
   temporalDir: string;
   certDir: string;
   fileStoreDir: string;
+  postgresDir: string;
 }
 
 export function layoutOf(dataDir: string): LocalLayout {
@@ -106,6 +112,7 @@ export function layoutOf(dataDir: string): LocalLayout {
     temporalDir: path.join(abs, 'temporal'),
     certDir: path.join(abs, 'sandbox-certs'),
     fileStoreDir: path.join(abs, 'files'),
+    postgresDir: path.join(abs, 'postgres'),
   };
 }
 
@@ -114,6 +121,9 @@ export interface SandboxCertificates {
   clientCertPath: string;
   clientKeyPath: string;
 }
+
+/** The local PostgreSQL's superuser and database of the onboarding record. */
+export const LOCAL_POSTGRES = { user: 'onboarding', database: 'onboarding' } as const;
 
 /** The 10nPay client id and merchant id the local service and the sandbox agree on. */
 export const SANDBOX_TENNPAY_CLIENT_ID = 'onboarding-local';
@@ -130,6 +140,8 @@ export function localEnvironment(args: {
   secrets: LocalSecrets;
   certs: SandboxCertificates;
   temporalAddress: string;
+  /** DATABASE_URL of the PostgreSQL npm start runs, when it runs one. */
+  databaseUrl?: string;
 }): Record<string, string> {
   const { env, ports, layout, secrets, certs } = args;
   const sandbox = `http://127.0.0.1:${ports.SANDBOX_PORT}`;
@@ -179,5 +191,6 @@ export function localEnvironment(args: {
   // These follow from what npm start itself runs; a value from the shell would point elsewhere.
   out.TEMPORAL_ADDRESS = args.temporalAddress;
   out.SANDBOX_CERT_DIR = layout.certDir;
+  if (args.databaseUrl) out.DATABASE_URL = args.databaseUrl;
   return out;
 }

@@ -1,10 +1,10 @@
-// `npm start`: the whole service on the embedded platform, in one terminal. Starts the Temporal dev
-// server (data in .data/temporal), the provider sandbox, the worker and the API, prints their URLs
+// `npm start`: the whole service on the embedded platform, in one terminal. Starts PostgreSQL (the
+// onboarding record, data in .data/postgres), the Temporal dev server (data in .data/temporal), the provider sandbox, the worker and the API, prints their URLs
 // once they answer, prefixes their output, and on Ctrl-C / SIGTERM (or when any of them dies)
 // stops all of them, process groups included. Started again, it finds its data where it left it.
 //
 // Ports (environment overrides): PORT=3000 (API), SANDBOX_PORT=4000, SANDBOX_AUTH_PORT=4443,
-// TEMPORAL_PORT=7233, TEMPORAL_UI_PORT=8233. LOCAL_DATA_DIR (default .data) holds everything.
+// TEMPORAL_PORT=7233, TEMPORAL_UI_PORT=8233, POSTGRES_PORT=5433. LOCAL_DATA_DIR (default .data) holds everything.
 // `npm start -- --only temporal,sandbox` starts a subset (e.g. to run the worker in a debugger).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -19,15 +19,17 @@ import {
   loadOrCreateSecrets,
   localEnvironment,
   portsFrom,
+  LOCAL_POSTGRES,
   type LocalPorts,
 } from './local-env';
+import { MissingPostgresError, ensurePostgresBinaries, startPostgres, type PostgresServer } from './postgres';
 import { prefixer, signalGroup, startTsService, type Service } from './processes';
 import { MissingTemporalBinaryError, temporalBinary } from './temporal-binaries';
 
-const SERVICES = ['temporal', 'sandbox', 'worker', 'api'] as const;
+const SERVICES = ['postgres', 'temporal', 'sandbox', 'worker', 'api'] as const;
 type ServiceName = (typeof SERVICES)[number];
 
-const SCRIPTS: Record<Exclude<ServiceName, 'temporal'>, string> = {
+const SCRIPTS: Record<Exclude<ServiceName, 'temporal' | 'postgres'>, string> = {
   sandbox: 'src/sandbox/main.ts',
   worker: 'src/worker/main.ts',
   api: 'src/api/main.ts',
@@ -52,6 +54,7 @@ function parseOnly(argv: string[]): Set<ServiceName> {
 }
 
 const PORTS_OF: Record<ServiceName, (keyof LocalPorts)[]> = {
+  postgres: ['POSTGRES_PORT'],
   temporal: ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT'],
   sandbox: ['SANDBOX_PORT', 'SANDBOX_AUTH_PORT'],
   worker: [],
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
 
   // Fail at once, before anything starts, when Temporal cannot be provided.
   const temporalCli = selected.has('temporal') ? temporalBinary('cli') : undefined;
+  if (selected.has('postgres')) ensurePostgresBinaries();
   await checkPortsFree(ports, selected);
 
   const { secrets, file: secretsFile, created } = loadOrCreateSecrets(layout.dataDir);
@@ -132,6 +136,7 @@ async function main(): Promise<void> {
 
   const services: Service[] = [];
   let devServer: DevServer | undefined;
+  let postgres: PostgresServer | undefined;
   let shuttingDown: Promise<never> | undefined;
 
   const shutdown = (code: number, reason: string): Promise<never> => {
@@ -139,6 +144,8 @@ async function main(): Promise<void> {
       say(reason);
       await Promise.all([...services].reverse().map((s) => s.stop()));
       await devServer?.stop();
+      // Last: the worker and the API write the record until they are gone.
+      await postgres?.stop();
       say('stopped.');
       process.exit(code);
     })();
@@ -162,6 +169,7 @@ async function main(): Promise<void> {
   process.on('exit', () => {
     for (const s of services) s.kill();
     signalGroup(devServer?.pid, 'SIGKILL');
+    signalGroup(postgres?.pid, 'SIGKILL');
   });
   const watch = (name: string, exited: Promise<number | string>) =>
     void exited.then((code) => {
@@ -170,7 +178,22 @@ async function main(): Promise<void> {
 
   const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
   let temporalAddress = process.env.TEMPORAL_ADDRESS || `127.0.0.1:${ports.TEMPORAL_PORT}`;
+  let databaseUrl: string | undefined;
   try {
+    if (selected.has('postgres')) {
+      say(`starting PostgreSQL (data in ${rel(layout.postgresDir)})…`);
+      postgres = await startPostgres({
+        dataDir: layout.postgresDir,
+        port: ports.POSTGRES_PORT,
+        user: LOCAL_POSTGRES.user,
+        password: secrets.POSTGRES_PASSWORD,
+        database: LOCAL_POSTGRES.database,
+        onOutput: prefixer('postgres', SERVICES.indexOf('postgres'), WIDTH),
+        startTimeoutMs: READY_TIMEOUT_MS,
+      });
+      databaseUrl = postgres.url;
+      watch('PostgreSQL', postgres.exited);
+    }
     if (temporalCli) {
       say(`starting Temporal dev server (data in ${rel(layout.temporalDir)})…`);
       devServer = await startDevServer({
@@ -185,9 +208,9 @@ async function main(): Promise<void> {
       temporalAddress = devServer.address;
       watch('the Temporal dev server', devServer.exited);
     }
-    const env = localEnvironment({ env: process.env, ports, layout, secrets, certs, temporalAddress });
+    const env = localEnvironment({ env: process.env, ports, layout, secrets, certs, temporalAddress, databaseUrl });
 
-    const launch = (name: Exclude<ServiceName, 'temporal'>): void => {
+    const launch = (name: Exclude<ServiceName, 'temporal' | 'postgres'>): void => {
       if (!selected.has(name)) return;
       const service = startTsService(name, SCRIPTS[name], env, prefixer(name, SERVICES.indexOf(name), WIDTH));
       services.push(service);
@@ -217,6 +240,7 @@ async function main(): Promise<void> {
       `  Provider sandbox  http://localhost:${ports.SANDBOX_PORT}  (10nPay token endpoint, mutual TLS: https://localhost:${ports.SANDBOX_AUTH_PORT})`,
     devServer && `  Temporal          ${devServer.address}  (namespace ${namespace})`,
     devServer?.uiUrl && `  Temporal UI       http://localhost:${ports.TEMPORAL_UI_PORT}`,
+    postgres && `  PostgreSQL        127.0.0.1:${ports.POSTGRES_PORT}  (database ${LOCAL_POSTGRES.database}, user ${LOCAL_POSTGRES.user}, password POSTGRES_PASSWORD in ${rel(secretsFile)})`,
     `  Data              ${rel(layout.dataDir)}  (kept across restarts; delete it to start afresh)`,
     `  Ops key           export OPS_API_KEY=$(grep ^OPS_API_KEY= ${rel(secretsFile)} | cut -d= -f2)`,
     'Press Ctrl-C to stop everything.',
@@ -226,7 +250,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const message =
-    err instanceof MissingTemporalBinaryError || err instanceof StartError
+    err instanceof MissingTemporalBinaryError || err instanceof StartError || err instanceof MissingPostgresError
       ? (err as Error).message
       : ((err as Error).stack ?? String(err));
   process.stderr.write(`npm start: ${message}\n`);

@@ -1,12 +1,15 @@
 // The ops CLI: `npm run ops -- <command>`. It talks to Temporal directly (TEMPORAL_ADDRESS,
 // TEMPORAL_NAMESPACE, PAYLOAD_ENCRYPTION_KEY: the same environment as the worker and the API), not
 // to the HTTP API, so it works while the API is down. Tables for people, --json for scripts.
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, loadTemporalConfig } from '../config';
+import { ConfigError, loadRecordConfig, loadTemporalConfig } from '../config';
 import { STAGES } from '../domain/onboarding';
+import { migrate } from '../record/database';
+import { openRecord } from '../record/open';
 import { createTemporalClient } from '../temporal/client';
 import { createDataConverter } from '../temporal/data-converter';
 import { FIXTURE_ENCRYPTION_KEY } from './fixture-key';
@@ -41,8 +44,12 @@ const USAGE = `Usage: npm run ops -- <command> [options]
         Temporal reset after a fix is deployed; never to before a non-idempotent provider call
   replay-check [--running] [--files DIR] [--workflows PATH] [--limit N] [--json]
         replay histories against the current workflow code; exit 1 on non-determinism
+  migrate [--json]
+        apply the onboarding record's pending migrations (DATABASE_URL); the worker and API do at start-up too
+  erase-personal-data [--json]
+        erase the person from onboardings ended more than RECORD_PERSONAL_DATA_RETENTION ago (the worker does hourly)
 
-Common: --by NAME (who asks, for the timeline; default $USER), --json.
+Common: --by NAME (the actor recorded for an action; default $OPS_ACTOR, else the OS user), --json.
 Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE, PAYLOAD_ENCRYPTION_KEY
 (required, except for replay-check --files), PAYLOAD_ENCRYPTION_OLD_KEYS.
 Stages: ${STAGES.join(', ')}.
@@ -56,6 +63,15 @@ interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   env: NodeJS.ProcessEnv;
+}
+
+/** The OS user running the CLI, when the system knows it. */
+function osUser(): string | undefined {
+  try {
+    return os.userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A plain text table: columns as wide as their widest cell. */
@@ -134,7 +150,7 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
   }
   const json = values.json === true;
   const print = (human: string, data: unknown) => io.out(`${json ? JSON.stringify(data, null, 2) : human}\n`);
-  const requestedBy = (values.by ?? io.env.USER ?? 'ops-cli').replace(/[^\w.@:-]/g, '').slice(0, 100) || 'ops-cli';
+  const requestedBy = (values.by ?? io.env.OPS_ACTOR ?? io.env.USER ?? osUser() ?? 'ops-cli').replace(/[^\w.@:-]/g, '').slice(0, 100) || 'ops-cli';
   const limit = values.limit !== undefined ? Number(values.limit) : undefined;
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
     io.err('--limit takes a positive whole number\n');
@@ -147,7 +163,8 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
     try {
       client = await createTemporalClient(config);
     } catch (err) {
-      throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}); set TEMPORAL_ADDRESS: ${err instanceof Error ? err.message : String(err)}`);
+      // The connection's own message says how (plain, TLS, mutual TLS) it tried.
+      throw new Error(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}): ${err instanceof Error ? err.message : String(err)}`);
     }
     return client;
   };
@@ -261,6 +278,24 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
         ].join('\n');
         print(human, { ok: failed.length === 0, outcomes });
         return failed.length ? 1 : 0;
+      }
+      case 'migrate': {
+        const url = loadRecordConfig(io.env).DATABASE_URL;
+        if (!url) throw new ConfigError('migrate needs DATABASE_URL (the onboarding record\'s postgres:// URL)');
+        const applied = await migrate(url);
+        print(applied.length ? `applied: ${applied.join(', ')}` : 'the record is up to date', { applied });
+        return 0;
+      }
+      case 'erase-personal-data': {
+        const opened = await openRecord(io.env);
+        if (!opened) throw new ConfigError('erase-personal-data needs DATABASE_URL (the onboarding record\'s postgres:// URL)');
+        try {
+          const erased = await opened.record.erasePersonalData(new Date(), opened.retentionMs);
+          print(`personal data erased from ${erased} onboarding(s)`, { erased });
+        } finally {
+          await opened.close();
+        }
+        return 0;
       }
       default:
         throw new UsageError(`unknown command ${command}`);

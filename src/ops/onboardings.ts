@@ -1,4 +1,5 @@
-// What ops can ask of and do to onboardings, shared by the ops API (src/api/routes/ops.ts), the
+// What ops can ask of and do to onboardings (on the onboarding handle of
+// src/temporal/onboarding-handle.ts, which the API uses too), shared by the ops API (src/api/routes/ops.ts), the
 // back-office console (through that API) and the ops CLI (src/ops/cli.ts): list and filter through
 // Temporal visibility (the search attributes the workflow publishes, src/workflows/progress.ts),
 // inspect one onboarding, re-drive it (retryStep / restartIdentification / cancelOnboarding updates)
@@ -9,9 +10,19 @@ import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { google, temporal } from '@temporalio/proto';
-import { parse as parseIsoDuration, pattern as ISO_DURATION_PATTERN, toSeconds } from 'iso8601-duration';
+import { parse as parseIsoDuration, toSeconds } from 'iso8601-duration';
 import { z } from 'zod';
-import { type OnboardingView, STAGES, type Stage, isEndStage, onboardingIdFromWorkflowId, workflowIdFor } from '../domain/onboarding';
+import { type OnboardingView, STAGES, type Stage, isEndStage, onboardingIdFromWorkflowId } from '../domain/onboarding';
+import {
+  ONBOARDING_WORKFLOW_TYPE,
+  executionStatusName,
+  hasEnded,
+  needsAttention,
+  needsAttentionQuery,
+  onboardingHandle,
+  stageEnteredAtOf,
+  stageOf,
+} from '../temporal/onboarding-handle';
 import {
   OnboardingLastErrorType,
   OnboardingNeedsAttention,
@@ -22,7 +33,6 @@ import {
 } from '../temporal/search-attributes';
 import { cancelOnboarding, onboardingView, restartIdentification, retryStep } from '../workflows/messages';
 
-export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
 export const OPS_ACTIONS = ['retry', 'restart-identification', 'cancel'] as const;
 export type OpsAction = (typeof OPS_ACTIONS)[number];
 
@@ -33,24 +43,33 @@ export const MAX_BATCH = 500;
 
 // ------------------------------------------------------------------------------------------ filters
 
-/** The longest `waitingLongerThan`: now minus it stays a date Temporal's visibility accepts. */
+/** The longest `waitingLongerThan` counted: now minus it stays a date Temporal's visibility accepts. */
 export const MAX_DURATION_MS = 100 * 366 * 24 * 3600 * 1000;
 
 /**
- * An ISO 8601 duration (`PT15M`, `P1D`, `PT1H30M`) in milliseconds, or undefined when malformed
- * or longer than 100 years. Fractions only on the smallest unit given (the library throws on
- * others, e.g. `P1.5Y`, which is the caller's mistake, never a 500).
+ * The ISO 8601 durations `waitingLongerThan` takes (`PT15M`, `P1D`, `PT1H30M`, `PT1.5H`): whole
+ * numbers of a bounded size, a fraction only on the last time unit (what iso8601-duration can
+ * compute), `P` alone for zero. The same pattern is the JSON Schema of /openapi.json, so that the
+ * document and the server accept the same strings ([0-9], not \d, which is any Unicode digit in
+ * the fuzzer's Python).
+ */
+export const ISO_DURATION_PATTERN =
+  /^P([0-9]{1,4}Y)?([0-9]{1,4}M)?([0-9]{1,4}W)?([0-9]{1,5}D)?(T(?:[0-9]{1,6}(?:\.[0-9]{1,3})?H|(?:[0-9]{1,6}H)?[0-9]{1,6}(?:\.[0-9]{1,3})?M|(?:[0-9]{1,6}H)?(?:[0-9]{1,6}M)?[0-9]{1,8}(?:\.[0-9]{1,3})?S))?$/;
+
+/**
+ * A duration of ISO_DURATION_PATTERN in milliseconds, at most MAX_DURATION_MS (a longer wait is
+ * the same filter: no onboarding has waited that long); undefined when malformed.
  */
 export function isoDurationMs(text: string): number | undefined {
-  if (!/^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/.test(text)) return undefined;
   if (!ISO_DURATION_PATTERN.test(text)) return undefined;
+  if (text === 'P') return 0;
   let seconds: number;
   try {
     seconds = toSeconds(parseIsoDuration(text), new Date());
   } catch {
     return undefined;
   }
-  return Number.isFinite(seconds) && seconds >= 0 && seconds * 1000 <= MAX_DURATION_MS ? Math.round(seconds * 1000) : undefined;
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(MAX_DURATION_MS, Math.round(seconds * 1000)) : undefined;
 }
 
 const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -59,22 +78,11 @@ const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const listFiltersSchema = z
   .object({
     stage: z.enum(STAGES).optional(),
-    waitingLongerThan: z
-      .string()
-      .refine((s) => isoDurationMs(s) !== undefined, 'an ISO 8601 duration such as PT15M, at most 100 years')
-      .optional(),
+    waitingLongerThan: z.string().regex(ISO_DURATION_PATTERN, 'an ISO 8601 duration such as PT15M').optional(),
     needsAttention: z.union([z.boolean(), booleanText]).optional(),
   })
   .strict();
 export type ListFilters = z.infer<typeof listFiltersSchema>;
-
-export const pagingSchema = z.object({
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
-  pageToken: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a nextPageToken from an earlier answer')
-    .optional(),
-});
 
 function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -92,11 +100,7 @@ export function visibilityQuery(filters: ListFilters, now = new Date()): string 
     const before = new Date(now.getTime() - isoDurationMs(filters.waitingLongerThan)!);
     parts.push(`ExecutionStatus = 'Running'`, `${OnboardingStageEnteredAt.name} < ${quote(before.toISOString())}`);
   }
-  if (filters.needsAttention === true) {
-    parts.push(`(${OnboardingNeedsAttention.name} = true OR ${OnboardingStage.name} = 'FAILED' OR ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')`);
-  } else if (filters.needsAttention === false) {
-    parts.push(`${OnboardingNeedsAttention.name} = false AND ${OnboardingStage.name} != 'FAILED' AND ExecutionStatus != 'Failed'`);
-  }
+  if (filters.needsAttention !== undefined) parts.push(needsAttentionQuery(filters.needsAttention));
   return parts.join(' AND ');
 }
 
@@ -127,7 +131,7 @@ const STATUS_NAMES = temporal.api.enums.v1.WorkflowExecutionStatus;
 
 function statusName(status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): string {
   const name = status !== null && status !== undefined ? STATUS_NAMES[status] : undefined;
-  return typeof name === 'string' ? name.replace(/^WORKFLOW_EXECUTION_STATUS_/, '') : 'UNSPECIFIED';
+  return typeof name === 'string' ? executionStatusName(name.replace(/^WORKFLOW_EXECUTION_STATUS_/, '')) : 'UNSPECIFIED';
 }
 
 function toDate(ts: google.protobuf.ITimestamp | null | undefined): Date | undefined {
@@ -138,10 +142,9 @@ function toDate(ts: google.protobuf.ITimestamp | null | undefined): Date | undef
 
 export function listItemOf(info: temporal.api.workflow.v1.IWorkflowExecutionInfo, now = new Date()): OnboardingListItem {
   const attrs = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
-  const stageValue = attrs.get(OnboardingStage);
-  const stage = (STAGES as readonly string[]).includes(stageValue ?? '') ? (stageValue as Stage) : 'UNKNOWN';
+  const stage = stageOf(attrs) ?? 'UNKNOWN';
   const startedAt = toDate(info.startTime) ?? now;
-  const enteredAt = attrs.get(OnboardingStageEnteredAt) ?? startedAt;
+  const enteredAt = stageEnteredAtOf(attrs, startedAt);
   const status = statusName(info.status);
   const closedAt = toDate(info.closeTime);
   const errorType = attrs.get(OnboardingLastErrorType);
@@ -153,7 +156,7 @@ export function listItemOf(info: temporal.api.workflow.v1.IWorkflowExecutionInfo
     stageEnteredAt: enteredAt.toISOString(),
     ...(status === 'RUNNING' ? { waitingSeconds: Math.max(0, Math.floor((now.getTime() - enteredAt.getTime()) / 1000)) } : {}),
     ...(errorType ? { lastError: { type: errorType } } : {}),
-    needsAttention: attrs.get(OnboardingNeedsAttention) === true || stage === 'FAILED' || status === 'FAILED' || status === 'TIMED_OUT',
+    needsAttention: needsAttention({ flagged: attrs.get(OnboardingNeedsAttention), stage: stageOf(attrs), status }),
     status,
     startedAt: startedAt.toISOString(),
     ...(closedAt ? { closedAt: closedAt.toISOString() } : {}),
@@ -198,8 +201,8 @@ export async function countByStage(client: Client): Promise<{ byStage: Partial<R
   const running = `WorkflowType = ${quote(ONBOARDING_WORKFLOW_TYPE)} AND ExecutionStatus = 'Running'`;
   const stages = STAGES.filter((s) => !isEndStage(s));
   const counts = await Promise.all(stages.map((s) => count(`${running} AND ${OnboardingStage.name} = ${quote(s)}`)));
-  const needsAttention = await count(`${running} AND ${OnboardingNeedsAttention.name} = true`);
-  return { byStage: Object.fromEntries(stages.map((s, i) => [s, counts[i]!])), needsAttention };
+  const attention = await count(`${running} AND ${needsAttentionQuery(true)}`);
+  return { byStage: Object.fromEntries(stages.map((s, i) => [s, counts[i]!])), needsAttention: attention };
 }
 
 // ------------------------------------------------------------------------------------------ one
@@ -289,11 +292,10 @@ export class OnboardingNotFound extends Error {
 }
 
 export async function describeOnboarding(client: Client, onboardingId: string, { queryTimeoutMs = 3_000 }: { queryTimeoutMs?: number } = {}): Promise<OnboardingDetail> {
-  const handle = client.workflow.getHandle(workflowIdFor(onboardingId));
+  const handle = onboardingHandle(client, onboardingId);
   const description = await handle.describe();
   const attrs = description.typedSearchAttributes;
-  const stageValue = attrs.get(OnboardingStage);
-  const stage = (STAGES as readonly string[]).includes(stageValue ?? '') ? (stageValue as Stage) : 'UNKNOWN';
+  const stage = stageOf(attrs) ?? 'UNKNOWN';
   const detail: OnboardingDetail = {
     onboardingId,
     status: description.status.name,
@@ -302,8 +304,8 @@ export async function describeOnboarding(client: Client, onboardingId: string, {
     ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),
     historyLength: description.historyLength,
     stage,
-    stageEnteredAt: (attrs.get(OnboardingStageEnteredAt) ?? description.startTime).toISOString(),
-    needsAttention: attrs.get(OnboardingNeedsAttention) === true || stage === 'FAILED' || description.status.name === 'FAILED',
+    stageEnteredAt: stageEnteredAtOf(attrs, description.startTime).toISOString(),
+    needsAttention: needsAttention({ flagged: attrs.get(OnboardingNeedsAttention), stage: stageOf(attrs), status: description.status.name }),
     pendingActivities: await pendingActivitiesOf(client, description),
   };
   const errorType = attrs.get(OnboardingLastErrorType);
@@ -313,7 +315,7 @@ export async function describeOnboarding(client: Client, onboardingId: string, {
     detail.view = view;
     detail.stage = view.stage;
     detail.stageEnteredAt = view.stageEnteredAt;
-    detail.needsAttention = view.needsAttention || view.stage === 'FAILED' || description.status.name === 'FAILED';
+    detail.needsAttention = needsAttention({ flagged: view.needsAttention, stage: view.stage, status: description.status.name });
     if (view.lastError) detail.lastError = view.lastError;
   } catch (err) {
     detail.viewUnavailable = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 200) : 'no answer';
@@ -348,10 +350,10 @@ export class OnboardingHasEnded extends Error {
  * Temporal's WorkflowUpdateFailedError (the API maps it to 409 / 400).
  */
 export async function runAction(client: Client, onboardingId: string, action: OpsAction, options: ActionOptions): Promise<unknown> {
-  const handle = client.workflow.getHandle(workflowIdFor(onboardingId));
+  const handle = onboardingHandle(client, onboardingId);
   const description = await handle.describe();
-  if (description.status.name !== 'RUNNING') {
-    throw new OnboardingHasEnded(onboardingId, description.status.name, String(description.typedSearchAttributes.get(OnboardingStage) ?? 'UNKNOWN'));
+  if (hasEnded(description.status.name)) {
+    throw new OnboardingHasEnded(onboardingId, description.status.name, stageOf(description.typedSearchAttributes) ?? 'UNKNOWN');
   }
   const updateId = `ops-${action}-${randomUUID()}`;
   const requestedBy = options.requestedBy;

@@ -12,7 +12,7 @@ import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../worker/worker';
-import { ONBOARDING_WORKFLOW_TYPE } from './onboardings';
+import { ONBOARDING_WORKFLOW_TYPE } from '../temporal/onboarding-handle';
 
 export interface HistoryAndId {
   workflowId: string;

@@ -3,14 +3,13 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter';
-import { WORKFLOWS_PATH } from './worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from './worker';
 
 export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
 
 async function main(): Promise<void> {
   const target = process.argv[2] ? path.resolve(process.argv[2]) : DEFAULT_BUNDLE_PATH;
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH });
+  const { code } = await bundleWorkflowCode(WORKFLOW_BUNDLE_OPTIONS);
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, code);
   process.stdout.write(`Workflow bundle written to ${path.relative(process.cwd(), target)} (${code.length} bytes)\n`);

@@ -1,12 +1,13 @@
 // `npm run worker`: the onboarding worker process, configured only by the environment.
 // More workers on the same task queue are how the service scales past one machine.
-import { NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import { Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities, createActivityDependencies } from '../activities';
 import { loadWorkerConfig } from '../config';
 import { createLogger } from '../observability/logger';
 import { temporalLoggerOf } from '../observability/temporal-logger';
-import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter';
-import { WORKFLOWS_PATH, createOnboardingWorker } from './worker';
+import { openRecord } from '../record/open';
+import { connectTemporalWorker, describeConnection } from '../temporal/connection';
+import { WORKFLOW_BUNDLE_OPTIONS, createOnboardingWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
@@ -19,27 +20,43 @@ async function main(): Promise<void> {
     logger: temporalLoggerOf(logger),
     ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.TEMPORAL_ADDRESS });
+  // The onboarding record: migrated before the first change is written to it.
+  const opened = await openRecord(process.env, (line) => logger.info(line));
+  if (!opened) logger.warn('DATABASE_URL is not set: the onboarding record is not written');
+  const connection = await connectTemporalWorker(config.temporal);
   // A deploy runs the bundle built into its image (WORKFLOW_BUNDLE_PATH); without one, the current
   // sources are bundled now, so a development worker never runs a stale bundle.
   const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
   const workflowBundle = bundlePath
     ? { codePath: bundlePath }
-    : await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: temporalLoggerOf(logger.child({}, { level: 'warn' })) });
+    : await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: temporalLoggerOf(logger.child({}, { level: 'warn' })) });
   const worker = await createOnboardingWorker({
     temporal: config.temporal,
+    cache: config.cache,
     connection,
-    activities: createActivities(createActivityDependencies(config, config.fileStoreDir)),
+    activities: createActivities({ ...createActivityDependencies(config, config.fileStoreDir), record: opened?.record }),
     workflowBundle,
   });
   // The worker installs its own SIGINT/SIGTERM handlers: it stops polling, lets running tasks
   // finish within the grace time and hands the rest back to the server.
   logger.info(
-    { taskQueue: config.temporal.TASK_QUEUE, address: config.temporal.TEMPORAL_ADDRESS, bundle: bundlePath ? 'pre-built' : 'bundled at start-up', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
+    { taskQueue: config.temporal.TASK_QUEUE, temporal: describeConnection(config.temporal), bundle: bundlePath ? 'pre-built' : 'bundled at start-up', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
     'Worker polling',
   );
+  // Retention: the person is erased from onboardings that ended RECORD_PERSONAL_DATA_RETENTION ago,
+  // checked hourly (every worker may run it: the erasure is one idempotent UPDATE).
+  const eraseExpired = () =>
+    opened?.record.erasePersonalData(new Date(), opened.retentionMs).then(
+      (erased) => erased > 0 && logger.info({ erased }, 'Personal data erased from ended onboardings past retention'),
+      (err: unknown) => logger.warn({ err: (err as Error).message }, 'Retention pass failed; retried within the hour'),
+    );
+  void eraseExpired();
+  const retention = setInterval(() => void eraseExpired(), 3_600_000);
+  retention.unref();
   await worker.run();
+  clearInterval(retention);
   await connection.close();
+  await opened?.close();
 }
 
 main().catch((err: unknown) => {

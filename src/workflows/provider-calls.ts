@@ -8,6 +8,12 @@ import type { OnboardingSettings } from '../domain/onboarding';
 
 export type Providers = OnboardingActivities;
 
+/**
+ * Runs one provider step of the journey: quick retries by the activity's policy, then flagged for
+ * ops and retried slowly (Onboarding.withAttention). Business outcomes go to the caller.
+ */
+export type ProviderStep = <T>(step: string, call: (providers: Providers) => Promise<T>) => Promise<T>;
+
 export function providerCalls(settings: OnboardingSettings) {
   const steps: ActivityOptions = {
     // A step retries quickly for a bounded time; after that the workflow flags it for ops and

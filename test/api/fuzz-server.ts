@@ -1,47 +1,73 @@
-// A running API for contract fuzzing (schemathesis, by hand; not part of CI): the test harness
-// (real Temporal dev server, the real workflow, stand-in providers) on a fixed port, with one
-// started onboarding. Prints one JSON line {url, opsKey, onboardingId, accessToken}; SIGINT or
-// SIGTERM stops everything.
+// A running API for contract fuzzing (`npm run fuzz`, test/api/fuzz.ts; not part of npm test): the
+// test harness (real Temporal dev server, the real workflow, stand-in providers) with the API on a
+// port. Run alone, it starts one onboarding and prints one JSON line {url, opsKey, onboardingId,
+// accessToken} for fuzzing by hand; SIGINT or SIGTERM stops everything.
 //
 //   PORT=4555 node_modules/.bin/tsx test/api/fuzz-server.ts
 import { writeFileSync } from 'node:fs';
 import { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app';
-import { OPS_API_KEY, createHarness } from './harness';
+import { OPS_API_KEY, WEBHOOK_TOKEN, createHarness } from './harness';
 
-async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 4555);
+export interface FuzzServer {
+  url: string;
+  opsKey: string;
+  webhookToken: string;
+  /** Starts a fresh onboarding: its id and accessToken. */
+  startOnboarding(): Promise<{ onboardingId: string; accessToken: string }>;
+  close(): Promise<void>;
+}
+
+export async function startFuzzServer(port = 0): Promise<FuzzServer> {
   const h = await createHarness();
   await h.startWorker();
   const app = createApp(h.deps({ api: { START_RATE_LIMIT_PER_MINUTE: Number(process.env.START_RATE_LIMIT ?? 100_000) } }));
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
-  const url = `http://127.0.0.1:${port}`;
-  const res = await fetch(`${url}/onboardings`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'fuzz@example.com', phoneNumber: '+359888123456', userType: 'INDIVIDUAL' }),
-  });
-  const started = (await res.json()) as { onboardingId: string; accessToken: string };
-  const info = { url, opsKey: OPS_API_KEY, onboardingId: started.onboardingId, accessToken: started.accessToken };
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    opsKey: OPS_API_KEY,
+    webhookToken: WEBHOOK_TOKEN,
+    async startOnboarding() {
+      const res = await fetch(`${url}/onboardings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'fuzz@example.com', phoneNumber: '+359888123456', userType: 'INDIVIDUAL' }),
+      });
+      if (res.status !== 201) throw new Error(`POST /onboardings answered ${res.status}`);
+      return (await res.json()) as { onboardingId: string; accessToken: string };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await h.teardown();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const fuzz = await startFuzzServer(Number(process.env.PORT ?? 4555));
+  const started = await fuzz.startOnboarding();
+  const info = { url: fuzz.url, opsKey: fuzz.opsKey, onboardingId: started.onboardingId, accessToken: started.accessToken };
   if (process.env.INFO_FILE) writeFileSync(process.env.INFO_FILE, JSON.stringify(info));
   process.stdout.write(`${JSON.stringify(info)}\n`);
-
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await h.teardown();
+    await fuzz.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

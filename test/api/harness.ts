@@ -19,9 +19,17 @@ import { createDataConverter } from '../../src/temporal/data-converter';
 import { FakeProviders } from '../support/fake-providers';
 import { testSettings } from '../support/fixtures';
 import { createDevServerEnv } from '../support/temporal';
-import { call, type Answer } from '../support/http';
+import { call as plainCall, type Answer } from '../support/http';
+import { checkAnswer } from './contract';
 
-export { call, type Answer };
+export type { Answer };
+
+/** The tests' HTTP client (test/support/http.ts), with every answer checked against the route table. */
+export async function call(base: string, method: string, pathname: string, options?: Parameters<typeof plainCall>[3]): Promise<Answer> {
+  const answer = await plainCall(base, method, pathname, options);
+  checkAnswer(method, pathname, answer);
+  return answer;
+}
 
 export const OPS_API_KEY = 'ops-key-for-tests-0123456789';
 export const WEBHOOK_TOKEN = 'partner-webhook-token-for-tests';

@@ -1,5 +1,6 @@
 // /openapi.json against the app itself: every route Express serves is described (and nothing is
-// described that Express does not serve), and the document is structurally valid OpenAPI 3.1:
+// described that Express does not serve; both come from src/api/route-table.ts, and this keeps it
+// so), and the document is structurally valid OpenAPI 3.1:
 // operations with responses, declared path parameters, resolvable $refs, known security schemes,
 // problem+json for every error. No Temporal needed: the app is built on an unreachable client.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { openApiDocument } from '../../src/api/openapi';
 import { FileStore } from '../../src/files/file-store';
 import { createMetrics } from '../../src/observability/metrics';
 import { testSettings } from '../support/fixtures';
-import { WEBHOOK_TOKEN, apiConfig, call, listen, silentLogger, temporalConfig, unreachableClient, type RunningApi } from './harness';
+import { checkAnswer } from './contract';
+import { type Answer, WEBHOOK_TOKEN, apiConfig, call, listen, silentLogger, temporalConfig, unreachableClient, type RunningApi } from './harness';
 
 type Json = Record<string, unknown>;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -78,7 +80,7 @@ describe('/openapi.json', () => {
     const routes = listRoutes(app);
     // Sanity: the walk found the mounted routers' routes, not just the app's own.
     expect(routes.length).toBeGreaterThan(20);
-    expect(routes).toContainEqual({ method: 'POST', path: '/ops/onboardings/batch/{action}' });
+    expect(routes).toContainEqual({ method: 'POST', path: '/ops/onboardings/batch/cancel' });
     expect(routes).toContainEqual({ method: 'GET', path: '/ops/console' });
 
     const ops = documented();
@@ -155,8 +157,23 @@ describe('/openapi.json', () => {
     for (const action of ['retry', 'restart-identification', 'cancel']) {
       expect(statuses('post', `/ops/onboardings/{id}/${action}`)).toEqual(expect.arrayContaining(['202', '400', '401', '404', '409', '503']));
     }
-    expect(statuses('post', '/ops/onboardings/batch/{action}')).toEqual(expect.arrayContaining(['200', '400', '401']));
+    for (const action of ['retry', 'restart-identification', 'cancel']) {
+      expect(statuses('post', `/ops/onboardings/batch/${action}`)).toEqual(expect.arrayContaining(['200', '400', '401']));
+    }
     expect((doc.paths['/onboardings/{id}']?.get as Json).security).toEqual([{ accessToken: [] }, { opsApiKey: [] }]);
+  });
+
+  it('the answer check of the API tests fails an answer the route table does not list, or a body off its schema', () => {
+    const answer = (status: number, body: unknown, contentType = 'application/json'): Answer => ({ status, headers: new Headers(), body, contentType });
+    const problem = (status: number, slug: string) => answer(status, { type: `https://onboarding.example/problems/${slug}`, title: 't', status }, 'application/problem+json');
+    expect(() => checkAnswer('GET', '/healthz', answer(200, { status: 'ok' }))).not.toThrow();
+    expect(() => checkAnswer('GET', '/healthz', answer(200, { status: 'ok', extra: 1 }))).toThrow();
+    expect(() => checkAnswer('GET', '/healthz', problem(500, 'internal'))).toThrow();
+    expect(() => checkAnswer('POST', '/onboardings/6f1c1c1e-0000-4000-8000-000000000000/sms-code', problem(422, 'wrong-code'))).not.toThrow();
+    expect(() => checkAnswer('POST', '/onboardings/6f1c1c1e-0000-4000-8000-000000000000/sms-code', problem(422, 'too-many-requests'))).toThrow();
+    expect(() => checkAnswer('POST', '/onboardings/6f1c1c1e-0000-4000-8000-000000000000/kyc-data', problem(422, 'wrong-code'))).toThrow();
+    expect(() => checkAnswer('GET', '/nowhere', problem(404, 'not-found'))).not.toThrow();
+    expect(() => checkAnswer('GET', '/nowhere', answer(200, {}))).toThrow();
   });
 
   it('is what GET /openapi.json serves', async () => {

@@ -198,7 +198,6 @@ describe('onboarding end to end, through the HTTP API alone', () => {
       events.push(...(page.history?.events ?? []));
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);
-    console.log(`history events of a completed onboarding (method B, KYC data sent later): ${events.length}`);
     const historyBytes = Buffer.from(proto.api.history.v1.History.encode({ events }).finish());
     const historyJson = JSON.stringify(proto.api.history.v1.History.toObject(proto.api.history.v1.History.decode(historyBytes), { bytes: String, longs: String, enums: String }));
 

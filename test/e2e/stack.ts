@@ -34,8 +34,11 @@ import { createMetrics } from '../../src/observability/metrics';
 import { SandboxControl } from '../../src/sandbox/control-client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
 import { TEST_CERT_DIR } from '../../src/sandbox/testkit';
+import { openRecord } from '../../src/record/open';
 import { createDataConverter } from '../../src/temporal/data-converter';
+import { connectTemporalClient, connectTemporalWorker } from '../../src/temporal/connection';
 import { createOnboardingWorker } from '../../src/worker/worker';
+import { startMtlsProxy, type MtlsProxy } from '../support/mtls-proxy';
 import { createDevServerEnv } from '../support/temporal';
 import { sandboxOptionsFor, sandboxServiceEnv } from '../support/service-env';
 
@@ -48,6 +51,13 @@ export interface StackOptions {
   sandbox?: SandboxOptions;
   /** Extra environment variables (e.g. PARTNER_KYC_METHOD). */
   env?: Record<string, string>;
+  /**
+   * Reach Temporal only through a front that requires mutual TLS (test/support/mtls-proxy.ts):
+   * the worker and the API connect from the environment's TEMPORAL_TLS_* settings.
+   */
+  temporalMtls?: boolean;
+  /** DATABASE_URL of the onboarding record (test/support/postgres.ts); without it, no record. */
+  databaseUrl?: string;
 }
 
 export interface Stack {
@@ -56,6 +66,8 @@ export interface Stack {
   sandbox: Sandbox;
   control: SandboxControl;
   temporal: TestWorkflowEnvironment;
+  /** The mutual-TLS front, when `temporalMtls` was asked for. */
+  mtlsProxy?: MtlsProxy;
   /** A Temporal client with the service's data converter (decrypts). */
   client: Client;
   /** The environment every component was configured from (contract variable names). */
@@ -113,6 +125,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // 2. Temporal.
     const temporal = await createDevServerEnv();
     cleanups.push(() => temporal.teardown());
+    let mtlsProxy: MtlsProxy | undefined;
+    if (options.temporalMtls) {
+      mtlsProxy = await startMtlsProxy(temporal.address, TEST_CERT_DIR);
+      cleanups.push(() => mtlsProxy?.close());
+    }
 
     // 3. The sandbox, delivering webhooks to the API with the API's token.
     const sandbox = await startSandbox({
@@ -144,6 +161,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       STEP_ATTENTION_AFTER: '20s',
       STEP_SLOW_RETRY_INTERVAL: '5s',
       PARTNER_WEBHOOK_FALLBACK_AFTER: '30s',
+      ...(mtlsProxy
+        ? {
+            TEMPORAL_ADDRESS: mtlsProxy.address,
+            TEMPORAL_TLS_CA: mtlsProxy.certs.caCertPath,
+            TEMPORAL_TLS_CERT: mtlsProxy.certs.clientCertPath,
+            TEMPORAL_TLS_KEY: mtlsProxy.certs.clientKeyPath,
+          }
+        : {}),
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     };
     const workerConfig = loadWorkerConfig(env);
@@ -154,10 +180,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // 5. The worker: real activities against the sandbox, the service's encrypted data converter.
     const deps = createActivityDependencies(workerConfig, workerConfig.fileStoreDir);
     cleanups.push(() => deps.close());
+    const opened = await openRecord(env);
+    if (opened) cleanups.push(() => opened.close());
+    // Through the mutual-TLS front, the processes' own connections from the environment.
+    const nativeConnection = mtlsProxy ? await connectTemporalWorker(temporalConfig) : temporal.nativeConnection;
+    if (mtlsProxy) cleanups.push(() => nativeConnection.close());
     const worker: Worker = await createOnboardingWorker({
       temporal: temporalConfig,
-      connection: temporal.nativeConnection,
-      activities: createActivities(deps),
+      connection: nativeConnection,
+      activities: createActivities({ ...deps, record: opened?.record }),
       overrides: { shutdownGraceTime: '1s' },
     });
     const running = worker.run();
@@ -167,7 +198,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
 
     // 6. The API, on the server that already listens.
-    const client = new Client({ connection: temporal.connection, namespace, dataConverter });
+    const connection = mtlsProxy ? await connectTemporalClient(temporalConfig) : temporal.connection;
+    if (mtlsProxy) cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace, dataConverter });
     const apiConfig = loadApiConfig(env);
     const partnerConfig = loadPartnerConfig(env);
     let overrides: Partial<OnboardingSettings> = {};
@@ -186,6 +219,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       kycOptions: new KycOptionsCache(tennpay),
       logger: silent,
       metrics: createMetrics({ defaultMetrics: false }),
+      ...(opened ? { record: opened.record } : {}),
     });
     handler = app;
 
@@ -194,6 +228,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       sandbox,
       control: new SandboxControl(sandbox.controlUrl),
       temporal,
+      ...(mtlsProxy ? { mtlsProxy } : {}),
       client,
       env,
       namespace,

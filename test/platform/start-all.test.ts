@@ -77,6 +77,7 @@ async function freePorts() {
     SANDBOX_AUTH_PORT: String(await findFreePort()),
     TEMPORAL_PORT: String(await findFreePort()),
     TEMPORAL_UI_PORT: String(await findFreePort()),
+    POSTGRES_PORT: String(await findFreePort()),
   };
 }
 
@@ -93,6 +94,7 @@ describe('npm start (src/local/start-all.ts)', () => {
       await waitFor(first, 'Press Ctrl-C to stop everything.', 90_000);
       expect(first.output()).toContain(`API               http://localhost:${ports.PORT}`);
       expect(first.output()).toContain(`Temporal UI       http://localhost:${ports.TEMPORAL_UI_PORT}`);
+      expect(first.output()).toContain(`PostgreSQL        127.0.0.1:${ports.POSTGRES_PORT}`);
       expect((await fetch(`${api}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`)).status).toBe(200);
       const secrets = readFileSync(path.join(dataDir, 'local.env'), 'utf8');

@@ -26,7 +26,14 @@ export class FakeProviders {
   readonly failures: Record<string, string[]> = {};
   /** Emails whose creation answers EmailAlreadyRegistered. */
   readonly registeredEmails = new Set<string>();
+  /** Create User Account's answer; `null`s model an answer lost before the retry that met P410. */
+  partnerAccountAnswer: { partnerUserId: string | null; poaRequiredForExtended: boolean | null; alreadyExisted: boolean } = {
+    partnerUserId: 'p100-user',
+    poaRequiredForExtended: false,
+    alreadyExisted: false,
+  };
   private nextUserId = 1000;
+  private readonly holds = new Map<keyof OnboardingActivities, { entered: () => void; released: Promise<void> }>();
 
   byEmail(email: string): FakeUser {
     const user = [...this.users.values()].find((u) => u.email === email);
@@ -45,7 +52,29 @@ export class FakeProviders {
     (this.failures[activity] ??= []).push(...types);
   }
 
-  private enter(activity: keyof OnboardingActivities): void {
+  /**
+   * Holds the next call of an activity until `release` is called: `entered` settles once the call
+   * is running, so a test can make something happen while a provider call is in flight.
+   */
+  hold(activity: keyof OnboardingActivities): { entered: Promise<void>; release: () => void } {
+    let entered!: () => void;
+    let release!: () => void;
+    const enteredP = new Promise<void>((r) => (entered = r));
+    const released = new Promise<void>((r) => (release = r));
+    this.holds.set(activity, { entered, released });
+    return { entered: enteredP, release };
+  }
+
+  private async held(activity: keyof OnboardingActivities): Promise<void> {
+    const hold = this.holds.get(activity);
+    if (!hold) return;
+    this.holds.delete(activity);
+    hold.entered();
+    await hold.released;
+  }
+
+  private async enter(activity: keyof OnboardingActivities): Promise<void> {
+    await this.held(activity);
     this.calls[activity] = (this.calls[activity] ?? 0) + 1;
     const type = this.failures[activity]?.shift();
     if (!type) return;
@@ -69,7 +98,7 @@ export class FakeProviders {
   activities(): OnboardingActivities {
     return {
       createUser: async ({ email }) => {
-        this.enter('createUser');
+        await this.enter('createUser');
         if (this.registeredEmails.has(email)) throw business(FailureType.EmailAlreadyRegistered);
         const userId = this.nextUserId++;
         this.registeredEmails.add(email);
@@ -77,42 +106,42 @@ export class FakeProviders {
         return { userId };
       },
       sendEmailConfirmation: async ({ userId }) => {
-        this.enter('sendEmailConfirmation');
+        await this.enter('sendEmailConfirmation');
         this.user(userId).emailCode = '111112';
       },
       confirmEmail: async ({ userId, code }) => {
-        this.enter('confirmEmail');
+        await this.enter('confirmEmail');
         if (this.user(userId).emailCode !== code) throw business(FailureType.InvalidCode);
       },
       sendSmsCode: async ({ userId }) => {
-        this.enter('sendSmsCode');
+        await this.enter('sendSmsCode');
         this.user(userId);
       },
       resendSmsCode: async ({ userId }) => {
-        this.enter('resendSmsCode');
+        await this.enter('resendSmsCode');
         this.user(userId).smsCode = '222223';
       },
       verifyPhone: async ({ userId, code }) => {
-        this.enter('verifyPhone');
+        await this.enter('verifyPhone');
         if (this.user(userId).smsCode !== code) throw business(FailureType.InvalidCode);
       },
       addAdditionalData: async ({ userId }) => {
-        this.enter('addAdditionalData');
+        await this.enter('addAdditionalData');
         this.user(userId);
       },
       initiateIdentification: async ({ userId }) => {
-        this.enter('initiateIdentification');
+        await this.enter('initiateIdentification');
         const user = this.user(userId);
         user.status = 'PROCESSING';
         user.url = null;
         return { url: `https://borica.test/identification/${userId}` };
       },
       getIdentificationStatus: async ({ userId }) => {
-        this.enter('getIdentificationStatus');
+        await this.enter('getIdentificationStatus');
         return this.statusOf(this.user(userId));
       },
       awaitIdentificationStatus: async ({ userId, target }) => {
-        this.enter('awaitIdentificationStatus');
+        await this.enter('awaitIdentificationStatus');
         const status = this.statusOf(this.user(userId));
         if (status.status === target || status.status === 'DOCUMENT_SIGN_SUCCESS') return status;
         if (status.status === 'PROCESSING' || status.status === 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED' || status.status === null) {
@@ -121,33 +150,31 @@ export class FakeProviders {
         throw business(FailureType.IdentificationFailed, `status ${status.status}`);
       },
       finalizeIdentification: async ({ userId }) => {
-        this.enter('finalizeIdentification');
+        await this.enter('finalizeIdentification');
         const user = this.user(userId);
         if (user.status !== 'DOCUMENT_SIGN_SUCCESS') throw transient(FailureType.IdentificationNotCompleted);
         return { correlationId: '834d03b9-d24f-4d7b-950f-69aadff41599', individualId: userId + 1 };
       },
       createPartnerAccount: async () => {
-        this.enter('createPartnerAccount');
-        return { partnerUserId: 'p100-user', poaRequiredForExtended: false, alreadyExisted: false };
+        await this.enter('createPartnerAccount');
+        return { ...this.partnerAccountAnswer };
       },
       uploadKycFiles: async () => {
-        this.enter('uploadKycFiles');
+        await this.enter('uploadKycFiles');
       },
       createKycVerification: async () => {
-        this.enter('createKycVerification');
+        await this.enter('createKycVerification');
         return { verificationId: `ver-${this.calls['createKycVerification']}` };
       },
       getKycStatus: async () => {
-        this.enter('getKycStatus');
+        await this.enter('getKycStatus');
         return { status: 'PENDING' };
       },
       addUserVerification: async () => {
-        this.enter('addUserVerification');
-        return { alreadyVerified: false };
+        await this.enter('addUserVerification');
       },
       uploadPoaFiles: async () => {
-        this.enter('uploadPoaFiles');
-        return { pending: true };
+        await this.enter('uploadPoaFiles');
       },
     };
   }

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { KycRecordInput } from '../../src/domain/kyc-record';
 import type { OnboardingInput, OnboardingSettings } from '../../src/domain/onboarding';
 
-export const TRUSTED_TEST_HOSTS = ['borica.test', '127.0.0.1', 'localhost'];
 
 export function testSettings(overrides: Partial<OnboardingSettings> = {}): OnboardingSettings {
   return {
@@ -23,7 +22,6 @@ export function testSettings(overrides: Partial<OnboardingSettings> = {}): Onboa
     partnerKycMaxAttempts: 3,
     partnerWebhookFallbackAfter: '15m',
     partnerTooManyVerificationsWait: '1h',
-    trustedUrlHosts: TRUSTED_TEST_HOSTS,
     ...overrides,
   };
 }

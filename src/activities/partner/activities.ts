@@ -1,6 +1,6 @@
 // The P100 activities: the KYC record mapped onto the Partner API's calls; P410 on create and P442
 // on verification are answered as success (the account exists / the user is verified), every other
-// failure is left as classified by ../provider-errors.ts.
+// failure is left as classified by ./errors.ts.
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
 import type { StoredFile } from '../../domain/files';
@@ -91,7 +91,7 @@ export function createPartnerActivities(deps: {
           return { bytes: await fileStore.read(f), contentType: f.contentType, filename: `file-${i + 1}.${ext(f.contentType)}` };
         } catch {
           throw ApplicationFailure.create({
-            type: FailureType.PartnerKycFilesMissing,
+            type: FailureType.StoredFileMissing,
             message: `stored file ${i + 1} of ${files.length} is missing or does not match its checksum`,
             nonRetryable: true,
           });
@@ -107,9 +107,9 @@ export function createPartnerActivities(deps: {
         return { partnerUserId: res.userId, poaRequiredForExtended: res.poaRequiredForExtended, alreadyExisted: false };
       } catch (err) {
         // Our externalUserId is stable per onboarding: P410 means our own earlier attempt succeeded
-        // (its answer lost), so the account is there.
+        // (its answer lost), so the account is there; what that answer said is unknown.
         if (isFailure(err, FailureType.PartnerAccountExists)) {
-          return { partnerUserId: null, poaRequiredForExtended: false, alreadyExisted: true };
+          return { partnerUserId: null, poaRequiredForExtended: null, alreadyExisted: true };
         }
         throw err;
       }
@@ -130,20 +130,19 @@ export function createPartnerActivities(deps: {
     async addUserVerification({ externalUserId, record }) {
       try {
         await partner.addUserVerification(toAddUserVerificationRequest(externalUserId, record, riskLevel));
-        return { alreadyVerified: false };
       } catch (err) {
-        if (isFailure(err, FailureType.PartnerAlreadyVerified)) return { alreadyVerified: true };
-        throw err;
+        // P442: our own earlier attempt verified the user (its answer lost) — done.
+        if (!isFailure(err, FailureType.PartnerAlreadyVerified)) throw err;
       }
     },
 
     async uploadPoaFiles({ externalUserId, files }) {
       try {
-        return await partner.addPoaFiles(externalUserId, await readFiles(files));
+        // Accepted (201) or pending (202 P211): either way the poa-verification-status event follows.
+        await partner.addPoaFiles(externalUserId, await readFiles(files));
       } catch (err) {
         // P447: proof of address already verified — nothing left to do.
-        if (isFailure(err, FailureType.PartnerAlreadyVerified)) return { pending: false };
-        throw err;
+        if (!isFailure(err, FailureType.PartnerAlreadyVerified)) throw err;
       }
     },
   };

@@ -1,17 +1,12 @@
 // The P100 Partner API client: one undici Pool for the origin, `x-api-key` on every call, every
 // request and response checked with ./schemas.ts, errors classified by P100's errorCode (never by
-// the HTTP status alone) in ../provider-errors.ts. File uploads are multipart `files`.
+// the HTTP status alone) in ./errors.ts. File uploads are multipart `files`.
 import { FormData, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { PartnerConfig } from '../../config';
 import { ProviderEndpoint, send, type RawOutcome, type TlsOptions } from '../http';
-import {
-  checkRequest,
-  classifyPartnerResponse,
-  malformedResponse,
-  parsePartnerError,
-  type PartnerOperation,
-} from '../provider-errors';
+import { checkRequest, malformedResponse } from '../provider-failures';
+import { classifyPartnerResponse, parsePartnerError, type PartnerOperation } from './errors';
 import {
   addKycFilesResponseSchema,
   addPoaFilesResponseSchema,

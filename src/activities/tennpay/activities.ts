@@ -1,9 +1,9 @@
 // The 10nPay activities: thin wrappers over TennpayClient that map the domain onto the provider's
 // shapes and turn statuses into the outcomes the workflow branches on. Failures are classified in
-// ../provider-errors.ts; here only the meaning of a 200 answer is decided (identification status).
+// ./errors.ts; here only the meaning of a 200 answer is decided (identification status).
 import { FailureType } from '../../domain/failures';
 import type { KycRecord } from '../../domain/kyc-record';
-import { providerFailure } from '../provider-errors';
+import { providerFailure } from '../provider-failures';
 import { isTrustedUrl } from '../trusted-url';
 import type { IdentificationStatus, IdentificationTarget, TennpayActivities } from '../types';
 import type { TennpayClient } from './client';

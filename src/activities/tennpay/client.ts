@@ -1,12 +1,13 @@
 // The 10nPay API client: one undici Pool per origin, a Bearer token from the token manager, one
 // refresh-and-retry on 401, a timeout per request, every request and response checked with the
-// schemas of ./schemas.ts, every failure classified by ../provider-errors.ts.
+// schemas of ./schemas.ts, every failure classified by ./errors.ts.
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { TennpayConfig } from '../../config';
 import { ProviderEndpoint, send, type RawOutcome, type TlsOptions } from '../http';
 import { FailureType } from '../../domain/failures';
-import { checkRequest, classifyTennpayResponse, malformedResponse, providerFailure, type TennpayOperation } from '../provider-errors';
+import { checkRequest, malformedResponse, providerFailure } from '../provider-failures';
+import { classifyTennpayResponse, type TennpayOperation } from './errors';
 import {
   addAdditionalDataRequestSchema,
   addAdditionalDataResponseSchema,

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import type { TennpayConfig } from '../../config';
 import { createPool, send, splitBaseUrl, type TlsOptions } from '../http';
-import { classifyTennpayResponse, malformedResponse } from '../provider-errors';
+import { malformedResponse } from '../provider-failures';
+import { classifyTennpayResponse } from './errors';
 import { tokenRequestSchema, tokenResponseSchema, type TokenRequest } from './schemas';
 
 /** What the API client needs from a token source. */

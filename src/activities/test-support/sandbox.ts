@@ -13,7 +13,7 @@ import { SandboxControl } from '../../sandbox/control-client';
 import type { Sandbox } from '../../sandbox/index';
 import { startTestSandbox } from '../../sandbox/testkit';
 import { createActivities, createActivityDependencies } from '../index';
-import type { ProviderFailureDetails } from '../provider-errors';
+import type { ProviderFailureDetails } from '../provider-failures';
 
 export interface Harness {
   sandbox: Sandbox;

@@ -2,11 +2,12 @@
 // histories: POST /codec/encode and /codec/decode with `{payloads:[{metadata:{k:base64},data:base64}]}`.
 // Ops key required; CORS for the UI's origins (CODEC_CORS_ORIGINS and the local UI).
 import type { Payload } from '@temporalio/common';
-import express, { type RequestHandler, Router } from 'express';
-import { opsAccess } from '../auth';
+import type { Request, RequestHandler, Response } from 'express';
 import type { ApiContext } from '../context';
+import { type Handlers, inputOf } from '../mount-routes';
 import { ProblemError, problems } from '../problem-details';
-import { codecBodySchema } from '../schemas';
+import type { codecBodySchema } from '../schemas';
+import type { z } from 'zod';
 
 export const LOCAL_TEMPORAL_UI_ORIGIN = 'http://localhost:8233';
 
@@ -42,15 +43,15 @@ const fromPayload = (p: Payload) => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-export function codecRouter(ctx: ApiContext): Router {
-  const router = Router();
-  router.use(cors(ctx.api.CODEC_CORS_ORIGINS));
-  const json = express.json({ limit: '4mb', type: ['application/json', 'text/plain'] });
+/** The codec's operations of the route table: CORS first (preflights included), then the ops key. */
+export function codecHandlers(ctx: ApiContext): Handlers {
+  const corsForUi = cors(ctx.api.CODEC_CORS_ORIGINS);
+  const handlers: Handlers = {};
   for (const op of ['encode', 'decode'] as const) {
-    router.post(`/${op}`, opsAccess(ctx), json, async (req, res) => {
-      const parsed = codecBodySchema.safeParse(req.body);
-      if (!parsed.success) throw new ProblemError(problems.validation(parsed.error));
-      const payloads = parsed.data.payloads.map(toPayload);
+    handlers[`codec_${op}_preflight`] = corsForUi;
+    handlers[`codec_${op}`] = { before: [corsForUi], handle: async (_req: Request, res: Response) => {
+      const body = inputOf(res).body as z.output<typeof codecBodySchema>;
+      const payloads = body.payloads.map(toPayload);
       let out: Payload[];
       try {
         out = op === 'encode' ? await ctx.codec.encode(payloads) : await ctx.codec.decode(payloads);
@@ -58,7 +59,7 @@ export function codecRouter(ctx: ApiContext): Router {
         throw new ProblemError(problems.badRequest(`The payloads could not be ${op}d`));
       }
       res.status(200).json({ payloads: out.map(fromPayload) });
-    });
+    } };
   }
-  return router;
+  return handlers;
 }

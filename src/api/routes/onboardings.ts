@@ -2,10 +2,11 @@
 // A thin shell: every call starts, signals, updates or queries the onboarding's workflow; the
 // rules (which call fits which stage, how many tries are left) live in the workflow.
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import express, { type Request, type Response, Router } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
 import { rateLimit } from 'express-rate-limit';
 import multer from 'multer';
 import { ALLOWED_FILE_TYPES, MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, type StoredFile } from '../../domain/files';
@@ -15,9 +16,17 @@ import {
   type OnboardingView,
   type Stage,
   isEndStage,
-  stageSchema,
   workflowIdFor,
 } from '../../domain/onboarding';
+import {
+  ONBOARDING_WORKFLOW_TYPE,
+  type OnboardingWorkflow,
+  hasEnded,
+  needsAttention,
+  onboardingHandle,
+  stageEnteredAtOf,
+  stageOf,
+} from '../../temporal/onboarding-handle';
 import {
   OnboardingExternalRefHash,
   OnboardingNeedsAttention,
@@ -37,42 +46,32 @@ import {
   type CodeResult,
   type ResendResult,
 } from '../../workflows/messages';
-import { onboardingAccess } from '../auth';
 import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type Handlers, inputOf } from '../mount-routes';
 import { type Problem, ProblemError, problems, sendProblem } from '../problem-details';
 import {
-  codeBodySchema,
+  type StartOnboardingBody,
+  type codeBodySchema,
+  type partnerKycQuerySchema,
   filesFormSchema,
-  idempotencyKeySchema,
-  kycDataBodySchema,
-  redirectBodySchema,
-  startOnboardingBodySchema,
+  type kycDataBodySchema,
+  type redirectBodySchema,
 } from '../schemas';
 import { canonicalJson } from '../secrets';
 import { checkKycCodes } from './reference';
 import { isNotFound, problemForTemporalError } from '../temporal-errors';
 
-/** The workflow's type, by name (the API does not import workflow code). */
-type OnboardingWorkflow = (input: OnboardingInput) => Promise<OnboardingView>;
-export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
 
 /** How long a partner-KYC link stays valid. */
 export const PARTNER_KYC_LINK_TTL_SECONDS = 15 * 60;
 
-const json = express.json({ limit: '64kb' });
-
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, value: unknown, what = 'body'): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ProblemError(problems.validation(r.error, what));
-  return r.data;
+/** The Idempotency-Key header, as the route table checked it. */
+function idempotencyKeyOf(res: Response): string | undefined {
+  return inputOf<{ headers: { 'Idempotency-Key'?: string } }>(res).headers['Idempotency-Key'];
 }
 
-function idempotencyKeyOf(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key === undefined) return undefined;
-  const r = idempotencyKeySchema.safeParse(key);
-  if (!r.success) throw new ProblemError(problems.badRequest('The Idempotency-Key header is malformed'));
-  return r.data;
+function bodyOf<T>(res: Response): T {
+  return inputOf(res).body as T;
 }
 
 /** The memo kept on each onboarding to recognise a repeated start: keyed hashes, no personal data. */
@@ -81,10 +80,10 @@ interface StartMemo {
   idempotencyKeyHash?: string;
 }
 
-export function onboardingsRouter(ctx: ApiContext): Router {
-  const router = Router();
+/** The frontend's operations of the route table (and the signed partner-KYC link). */
+export function onboardingsHandlers(ctx: ApiContext): Handlers {
   const { client, secrets, timeouts } = ctx;
-  const handleOf = (id: string): WorkflowHandle<OnboardingWorkflow> => client.workflow.getHandle<OnboardingWorkflow>(workflowIdFor(id));
+  const handleOf = (id: string) => onboardingHandle(client, id);
 
   // ---------------------------------------------------------------- POST /onboardings
   const startLimiter = rateLimit({
@@ -98,10 +97,10 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     },
   });
 
-  router.post('/', startLimiter, json, async (req, res) => {
-    const body = parse(startOnboardingBodySchema, req.body);
+  async function startOnboarding(req: Request, res: Response): Promise<void> {
+    const body = bodyOf<StartOnboardingBody>(res);
     if (body.profile) await checkKycCodes(ctx, body.profile, ['profile']);
-    const key = idempotencyKeyOf(req);
+    const key = idempotencyKeyOf(res);
     const onboardingId = body.externalRef
       ? secrets.onboardingIdForExternalRef(body.externalRef)
       : key
@@ -145,13 +144,14 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       return repeatedStart(req, res, onboardingId, memo);
     }
     ctx.metrics.onboardingsStarted.inc({ outcome: 'started' });
+    res.setHeader('Cache-Control', 'no-store');
     res.status(201).json({
       onboardingId,
       accessToken: secrets.accessTokenFor(onboardingId),
       stage: 'CREATING_USER' satisfies Stage,
       nextAction: { type: 'WAIT' } satisfies NextAction,
     });
-  });
+  }
 
   /** The onboarding exists already: the same key and body get it again; anything else does not. */
   async function repeatedStart(_req: Request, res: Response, onboardingId: string, memo: StartMemo): Promise<void> {
@@ -169,7 +169,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
         });
       }
       ctx.metrics.onboardingsStarted.inc({ outcome: 'replayed' });
-      let stage: Stage = stageOf(description);
+      let stage: Stage = stageFrom(description);
       let nextAction: NextAction = isEndStage(stage) ? { type: 'NONE' } : { type: 'WAIT' };
       try {
         const view = await withDeadline(ctx, Math.min(timeouts.queryMs, 2_000), () => handle.query(onboardingView));
@@ -178,6 +178,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       } catch {
         // the worker is slow or down: the search attributes tell the stage, the user waits
       }
+      res.setHeader('Cache-Control', 'no-store');
       res.status(200).json({ onboardingId, accessToken: secrets.accessTokenFor(onboardingId), stage, nextAction });
       return;
     }
@@ -188,7 +189,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
   }
 
   // ---------------------------------------------------------------- GET /onboardings/{id}
-  router.get('/:id', onboardingAccess(ctx, { allowOps: true }), async (req, res) => {
+  async function getOnboarding(req: Request, res: Response): Promise<void> {
     const id = res.locals.onboardingId as string;
     const handle = handleOf(id);
     let view: OnboardingView;
@@ -203,8 +204,8 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       res.status(200).json(degradedView(id, description));
       return;
     }
-    res.status(200).json(decorateView(ctx, req, view));
-  });
+    res.status(200).json(decorateView(ctx, req, { ...view, needsAttention: needsAttention({ flagged: view.needsAttention, stage: view.stage }) }));
+  }
 
   // ---------------------------------------------------------------- the user's steps (updates)
   type Stability = 'body' | 'unique';
@@ -225,16 +226,16 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     stability: Stability = 'body',
   ): Promise<Ret> {
     const id = res.locals.onboardingId as string;
-    const key = idempotencyKeyOf(req);
+    const key = idempotencyKeyOf(res);
     const handle = handleOf(id);
     const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), id);
-    if (description.status.name !== 'RUNNING') {
+    if (hasEnded(description.status.name)) {
       throw new ProblemError({
         status: 409,
         slug: 'onboarding-ended',
         title: 'The onboarding has ended',
         detail: 'The onboarding has ended and takes no more calls',
-        extensions: { onboardingId: id, stage: stageOf(description) },
+        extensions: { onboardingId: id, stage: stageFrom(description) },
       });
     }
     const updateId = key
@@ -247,8 +248,6 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     const typedDef = def as unknown as UpdateDefinition<Ret, [unknown], string>;
     return temporalCall(ctx, timeouts.updateMs, () => handle.executeUpdate(typedDef, { args: args as unknown as [unknown], updateId }), id);
   }
-
-  const access = onboardingAccess(ctx);
 
   function answerCode(res: Response, result: CodeResult): void {
     if (result.accepted) {
@@ -276,38 +275,39 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     sendProblem(res, problems.conflict('A new code cannot be sent now', { onboardingId: res.locals.onboardingId }));
   }
 
-  router.post('/:id/email-confirmation', access, json, async (req, res) => {
-    const body = parse(codeBodySchema, req.body);
+  type CodeBody = z.output<typeof codeBodySchema>;
+  const confirmEmail = async (req: Request, res: Response) => {
+    const body = bodyOf<CodeBody>(res);
     answerCode(res, await update(req, res, 'submitEmailCode', submitEmailCode, () => [{ code: body.code }], body));
-  });
-  router.post('/:id/email-confirmation/resend', access, async (req, res) => {
+  };
+  const resendEmail = async (req: Request, res: Response) => {
     answerResend(res, await update(req, res, 'resendEmailCode', resendEmailCode, () => [], {}, 'unique'));
-  });
-  router.post('/:id/sms-code', access, json, async (req, res) => {
-    const body = parse(codeBodySchema, req.body);
+  };
+  const confirmSmsCode = async (req: Request, res: Response) => {
+    const body = bodyOf<CodeBody>(res);
     answerCode(res, await update(req, res, 'submitSmsCode', submitSmsCode, () => [{ code: body.code }], body));
-  });
-  router.post('/:id/sms-code/resend', access, async (req, res) => {
+  };
+  const resendSms = async (req: Request, res: Response) => {
     answerResend(res, await update(req, res, 'resendSmsCode', resendSmsCode, () => [], {}, 'unique'));
-  });
-  router.post('/:id/kyc-data', access, json, async (req, res) => {
-    const body = parse(kycDataBodySchema, req.body);
+  };
+  const submitKyc = async (req: Request, res: Response) => {
+    const body = bodyOf<z.output<typeof kycDataBodySchema>>(res);
     await checkKycCodes(ctx, body);
     await update(req, res, 'submitKycData', submitKycData, () => [body] as [typeof body], body);
     res.status(200).json({ accepted: true });
-  });
-  router.post('/:id/identification/restart', access, async (req, res) => {
+  };
+  const restart = async (req: Request, res: Response) => {
     await update(req, res, 'restartIdentification', restartIdentification, () => [{ requestedBy: 'frontend' }], {}, 'unique');
     res.status(200).json({ accepted: true });
-  });
+  };
 
   // ---------------------------------------------------------------- Borica redirects (a signal)
-  router.post('/:id/redirects', access, json, async (req, res) => {
-    const body = parse(redirectBodySchema, req.body);
+  const relayRedirect = async (_req: Request, res: Response) => {
+    const body = bodyOf<z.output<typeof redirectBodySchema>>(res);
     const id = res.locals.onboardingId as string;
     await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, body), id);
     res.status(202).json({ accepted: true });
-  });
+  };
 
   // ---------------------------------------------------------------- files
   const upload = multer({
@@ -315,10 +315,7 @@ export function onboardingsRouter(ctx: ApiContext): Router {
     limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES_PER_UPLOAD, fields: 5, fieldSize: 1024, parts: MAX_FILES_PER_UPLOAD + 5 },
   }).array('files', MAX_FILES_PER_UPLOAD);
 
-  router.post(
-    '/:id/files',
-    access,
-    (req, res, next) => {
+  const readUpload: RequestHandler = (req, res, next) => {
       if (!req.is('multipart/form-data')) {
         throw new ProblemError(problems.badRequest('Send the files as multipart/form-data with a "purpose" field and "files"'));
       }
@@ -326,9 +323,11 @@ export function onboardingsRouter(ctx: ApiContext): Router {
         if (!err) return next();
         next(new ProblemError(multerProblem(err)));
       });
-    },
-    async (req, res) => {
-      const form = parse(filesFormSchema, req.body, 'form');
+  };
+  const uploadFiles = async (req: Request, res: Response) => {
+      const r = filesFormSchema.safeParse(req.body);
+      if (!r.success) throw new ProblemError(problems.validation(r.error, 'form'));
+      const form = r.data;
       const files = (req.files ?? []) as Express.Multer.File[];
       if (files.length === 0) throw new ProblemError(problems.badRequest('At least one file is required in the "files" field'));
       const typed = files.map((f, i) => {
@@ -369,16 +368,16 @@ export function onboardingsRouter(ctx: ApiContext): Router {
         throw err;
       }
       res.status(200).json(result);
-    },
-  );
+  };
 
   // ---------------------------------------------------------------- the signed partner-KYC link
-  router.get('/:id/partner-kyc', async (req, res) => {
-    const id = String(req.params.id);
-    const exp = Number(typeof req.query.exp === 'string' ? req.query.exp : NaN);
-    const sig = typeof req.query.sig === 'string' ? req.query.sig : '';
+  const openPartnerKyc = async (req: Request, res: Response) => {
+    // The route table checked the shapes (a 403 when they do not fit): the signature decides.
+    const { params, query } = inputOf<{ params: { id: string }; query: z.output<typeof partnerKycQuerySchema> }>(res);
+    const id = params.id;
+    const exp = Number(query.exp);
+    const sig = query.sig;
     const forbidden: Problem = { status: 403, slug: 'invalid-link', title: 'Invalid link', detail: 'The link is not valid' };
-    if (!/^[0-9a-f-]{36}$/.test(id) || !Number.isSafeInteger(exp) || !/^[A-Za-z0-9_-]{43}$/.test(sig)) throw new ProblemError(forbidden);
     res.locals.onboardingId = id;
     let view: OnboardingView;
     try {
@@ -422,9 +421,21 @@ export function onboardingsRouter(ctx: ApiContext): Router {
       title: 'The partner refused the verification page',
       detail: 'The partner verification cannot be opened now; open the onboarding again later',
     });
-  });
+  };
 
-  return router;
+  return {
+    startOnboarding: { before: [startLimiter], handle: startOnboarding },
+    getOnboarding,
+    confirmEmail,
+    resendEmailCode: resendEmail,
+    confirmSmsCode,
+    resendSmsCode: resendSms,
+    submitKycData: submitKyc,
+    relayRedirect,
+    restartIdentification: restart,
+    uploadFiles: { handle: [readUpload, uploadFiles] },
+    openPartnerKyc,
+  };
 }
 
 // ---------------------------------------------------------------- helpers
@@ -433,25 +444,24 @@ function errorName(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown error';
 }
 
-function stageOf(description: WorkflowExecutionDescription): Stage {
-  const parsed = stageSchema.safeParse(description.typedSearchAttributes.get(OnboardingStage));
-  return parsed.success ? parsed.data : 'CREATING_USER';
-}
-
-function stageEnteredAtOf(description: WorkflowExecutionDescription): string {
-  const at = description.typedSearchAttributes.get(OnboardingStageEnteredAt);
-  return (at ?? description.startTime).toISOString();
+/** The stage by the search attributes; an onboarding that published none is still creating its user. */
+function stageFrom(description: WorkflowExecutionDescription): Stage {
+  return stageOf(description.typedSearchAttributes) ?? 'CREATING_USER';
 }
 
 /** What `GET /onboardings/{id}` can say without a worker: search attributes only. */
 export function degradedView(onboardingId: string, description: WorkflowExecutionDescription) {
-  const stage = stageOf(description);
+  const stage = stageFrom(description);
   return {
     onboardingId,
     stage,
-    stageEnteredAt: stageEnteredAtOf(description),
+    stageEnteredAt: stageEnteredAtOf(description.typedSearchAttributes, description.startTime).toISOString(),
     nextAction: (isEndStage(stage) ? { type: 'NONE' } : { type: 'WAIT' }) satisfies NextAction,
-    needsAttention: description.typedSearchAttributes.get(OnboardingNeedsAttention) ?? false,
+    needsAttention: needsAttention({
+      flagged: description.typedSearchAttributes.get(OnboardingNeedsAttention),
+      stage: stageOf(description.typedSearchAttributes),
+      status: description.status.name,
+    }),
     degraded: true,
   };
 }

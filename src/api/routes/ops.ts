@@ -9,39 +9,41 @@
 //   POST /ops/onboardings/{id}/cancel {"reason"}       202
 //   POST /ops/onboardings/batch/{retry|restart-identification|cancel}
 //        {"stage"?,"waitingLongerThan"?,"needsAttention"?,"reason"?,"dryRun"?} → 200 report
-import express, { type Request, Router } from 'express';
-import { z } from 'zod';
+// From the onboarding record (PostgreSQL; 503 with Retry-After while it cannot be reached):
+//   GET  /ops/onboardings?email=…  or  ?phoneNumber=…   exact search by person (keyed hashes)
+//   GET  /ops/onboardings/{id}/events                  the trail, oldest first
+//   GET  /ops/stats                                    running / ended by stage, stage durations
+//   GET  /ops/onboardings/{id} answers from the record once the workflow is gone from Temporal.
+// The actor of every action is the identity of the key (OPS_API_KEY is `ops`, OPS_API_KEYS name
+// theirs); a `requestedBy` in a body is accepted for compatibility and ignored.
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
 import {
   DEFAULT_PAGE_SIZE,
   OPS_ACTIONS,
   type OpsAction,
   describeOnboarding,
-  listFiltersSchema,
+  type ListFilters,
   listOnboardings,
-  pagingSchema,
   runAction,
   runBatch,
   OnboardingHasEnded,
 } from '../../ops/onboardings';
 import { registerOnboardingGauges } from '../../observability/onboarding-gauges';
-import { UUID_PATTERN, opsAccess } from '../auth';
 import { CONSOLE_HTML, CONSOLE_SCRIPT } from '../console/page';
 import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type Handlers, inputOf } from '../mount-routes';
 import { ProblemError, problems } from '../problem-details';
+import type { opsBatchCancelBodySchema, opsListQuerySchema } from '../schemas';
 import { canonicalJson } from '../secrets';
-import { opsActionBodySchema as actionBodySchema, opsBatchBodySchema as batchBodySchema, opsCancelBodySchema as cancelBodySchema } from '../schemas';
 import { problemForTemporalError } from '../temporal-errors';
+import type { RecordedOnboarding } from '../../record/changes';
+import { RecordUnavailableError, type OnboardingRecord } from '../../record/repository';
+import { needsAttention } from '../../temporal/onboarding-handle';
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ProblemError(problems.validation(r.error, what));
-  return r.data;
-}
-
-function onboardingIdOf(req: Request): string {
-  const id = String(req.params.id ?? '');
-  if (!UUID_PATTERN.test(id)) throw new ProblemError(problems.notFound());
-  return id;
+/** The onboarding of `/ops/onboardings/{id}/…`, a uuid as the route table checked. */
+function onboardingIdOf(res: Response): string {
+  return inputOf<{ params: { id: string } }>(res).params.id;
 }
 
 function endedProblem(err: OnboardingHasEnded) {
@@ -54,33 +56,51 @@ function endedProblem(err: OnboardingHasEnded) {
   };
 }
 
-export function opsRouter(ctx: ApiContext): Router {
-  const router = Router();
+/** The ops operations of the route table (the console page and script hold no data). */
+export function opsHandlers(ctx: ApiContext): Handlers {
   registerOnboardingGauges(ctx.metrics.registry, ctx.client, { logger: ctx.logger });
 
   // The console: a static page and script, no data; the key is asked for in the page.
-  router.get('/console', (_req, res) => {
+  const opsConsole = (_req: Request, res: Response) => {
     res.setHeader('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.status(200).type('text/html; charset=utf-8').send(CONSOLE_HTML);
-  });
-  router.get('/console/app.js', (_req, res) => {
+  };
+  const opsConsoleScript = (_req: Request, res: Response) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.status(200).type('text/javascript; charset=utf-8').send(CONSOLE_SCRIPT);
-  });
-
-  router.use(opsAccess(ctx));
-  router.use(express.json({ limit: '64kb' }));
+  };
   const { timeouts } = ctx;
-  const requestedByOf = (body: { requestedBy?: string } | undefined) => body?.requestedBy ?? 'ops-api';
+  // The actor of an action is the identity of the ops key (src/api/auth.ts), never a body field.
+  const actorOf = (res: Response): string => String(res.locals.opsActor);
 
-  router.get('/onboardings', async (req, res) => {
-    const { pageSize, pageToken, ...rest } = req.query as Record<string, unknown>;
-    const filters = parse(listFiltersSchema, rest, 'query');
-    const paging = parse(pagingSchema, { pageSize, pageToken }, 'query');
+  const opsStats = async (_req: Request, res: Response) => {
+    res.status(200).json(await recordCall(ctx, (record) => record.stats()));
+  };
+
+  const searchByPerson = async (res: Response, query: z.output<typeof opsListQuerySchema>) => {
+    const { email, phoneNumber, ...others } = query;
+    const extra = Object.keys(others).filter((k) => others[k as keyof typeof others] !== undefined);
+    if ((email !== undefined && phoneNumber !== undefined) || extra.length > 0) {
+      throw new ProblemError(
+        problems.badRequest('Search by email or by phoneNumber, one of them, without other filters', [
+          { path: extra[0] ?? 'phoneNumber', message: 'not allowed with a search by person', code: 'invalid_value' },
+        ]),
+      );
+    }
+    const found = await recordCall(ctx, (record) => record.findByPerson(email !== undefined ? { email } : { phoneNumber: phoneNumber! }));
+    res.status(200).json({ items: found.map(recordListItem) });
+  };
+
+  const listOnboardingsHandler = async (_req: Request, res: Response) => {
+    const query = inputOf<{ query: z.output<typeof opsListQuerySchema> }>(res).query;
+    if (query.email !== undefined || query.phoneNumber !== undefined) return searchByPerson(res, query);
+    const { pageSize, pageToken } = query;
+    const filters = listFiltersOf(query);
+    const paging = { pageSize, pageToken };
     // Page tokens carry a MAC bound to the filters: Temporal answers a token it does not know with
     // an error its client retries until the deadline (a 503 for the caller's mistake), so a forged
     // token, or one from another query, is refused here.
@@ -100,17 +120,17 @@ export function opsRouter(ctx: ApiContext): Router {
       if (problem) throw new ProblemError(problem);
       throw err;
     }
-  });
+  };
 
-  router.post('/onboardings/batch/:action', async (req, res) => {
-    const action = String(req.params.action) as OpsAction;
-    if (!OPS_ACTIONS.includes(action)) throw new ProblemError(problems.notFound('No such batch action; use retry, restart-identification or cancel'));
-    const body = parse(batchBodySchema, req.body ?? {}, 'body');
-    if (action === 'cancel' && !body.reason) throw new ProblemError(problems.badRequest('A batch cancel needs a "reason"'));
-    const { reason, requestedBy, dryRun, ...filters } = body;
+  const batch = (action: OpsAction) => async (_req: Request, res: Response) => {
+    // cancel's body needs a reason (the route table's schema for it); the others may give one.
+    const body = inputOf<{ body: Partial<z.output<typeof opsBatchCancelBodySchema>> & ListFilters }>(res).body;
+    // The body's requestedBy decides nothing: the actor is the key's identity.
+    const { reason, dryRun } = body;
+    const filters = listFiltersOf(body);
     const report = await temporalCall(ctx, 120_000, () =>
       runBatch(ctx.client, action, filters, {
-        requestedBy: requestedBy ?? 'ops-api-batch',
+        requestedBy: actorOf(res),
         ...(reason ? { reason } : {}),
         dryRun: dryRun ?? false,
         describeError: (err) => {
@@ -119,42 +139,120 @@ export function opsRouter(ctx: ApiContext): Router {
         },
       }),
     );
-    ctx.logger.info({ action, filters, counts: report.counts, matched: report.matched, dryRun: report.dryRun }, 'ops batch');
+    ctx.logger.info({ action, actor: actorOf(res), filters, counts: report.counts, matched: report.matched, dryRun: report.dryRun }, 'ops batch');
     res.status(200).json(report);
-  });
+  };
 
-  router.get('/onboardings/:id', async (req, res) => {
-    const id = onboardingIdOf(req);
+  const opsGetOnboarding = async (_req: Request, res: Response) => {
+    const id = onboardingIdOf(res);
     res.locals.onboardingId = id;
-    const detail = await temporalCall(ctx, timeouts.rpcMs + timeouts.queryMs, () => describeOnboarding(ctx.client, id, { queryTimeoutMs: timeouts.queryMs }), id);
+    let detail;
+    try {
+      detail = await temporalCall(ctx, timeouts.rpcMs + timeouts.queryMs, () => describeOnboarding(ctx.client, id, { queryTimeoutMs: timeouts.queryMs }), id);
+    } catch (err) {
+      // Gone from Temporal (retention, deleted): the record still knows it.
+      if (!(err instanceof ProblemError && err.problem.status === 404) || !ctx.record) throw err;
+      const recorded = await recordCall(ctx, (record) => record.get(id));
+      if (!recorded) throw err;
+      res.status(200).json(recordDetail(recorded));
+      return;
+    }
     res.status(200).json(detail);
-  });
+  };
+
+  const opsOnboardingEvents = async (_req: Request, res: Response) => {
+    const id = onboardingIdOf(res);
+    res.locals.onboardingId = id;
+    const items = await recordCall(ctx, async (record) => ((await record.get(id)) ? record.events(id) : undefined));
+    if (!items) throw new ProblemError(problems.notFound('The record has no such onboarding'));
+    res.status(200).json({ items });
+  };
 
   const action = (name: OpsAction) =>
-    async (req: Request, res: express.Response) => {
-      const id = onboardingIdOf(req);
+    async (_req: Request, res: Response) => {
+      const id = onboardingIdOf(res);
       res.locals.onboardingId = id;
-      const body: { requestedBy?: string; reason?: string } =
-        name === 'cancel' ? parse(cancelBodySchema, req.body ?? {}, 'body') : parse(actionBodySchema, req.body ?? {}, 'body');
+      const body = inputOf<{ body: { reason?: string } }>(res).body;
       try {
         await temporalCall(
           ctx,
           timeouts.updateMs,
-          () => runAction(ctx.client, id, name, { requestedBy: requestedByOf(body), ...(body.reason ? { reason: body.reason } : {}) }),
+          () => runAction(ctx.client, id, name, { requestedBy: actorOf(res), ...(body.reason ? { reason: body.reason } : {}) }),
           id,
         );
       } catch (err) {
         if (err instanceof OnboardingHasEnded) throw new ProblemError(endedProblem(err));
         throw err;
       }
-      ctx.logger.info({ onboardingId: id, action: name, requestedBy: requestedByOf(body) }, 'ops action');
+      ctx.logger.info({ onboardingId: id, action: name, actor: actorOf(res) }, 'ops action');
       res.status(202).json({ onboardingId: id, action: name });
     };
-  router.post('/onboardings/:id/retry', action('retry'));
-  router.post('/onboardings/:id/restart-identification', action('restart-identification'));
-  router.post('/onboardings/:id/cancel', action('cancel'));
+  return {
+    opsConsole,
+    opsConsoleScript,
+    listOnboardings: listOnboardingsHandler,
+    opsGetOnboarding,
+    opsOnboardingEvents,
+    opsStats,
+    ...Object.fromEntries(OPS_ACTIONS.flatMap((a) => [[`ops_${camel(a)}`, action(a)], [`opsBatch_${camel(a)}`, batch(a)]])),
+  };
+}
 
-  return router;
+const camel = (s: string) => s.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
+
+/** The list filters of a query or a batch body, without what is not a filter (paging, search, reason, requestedBy). */
+function listFiltersOf({ stage, waitingLongerThan, needsAttention: attention }: ListFilters): ListFilters {
+  return { ...(stage ? { stage } : {}), ...(waitingLongerThan ? { waitingLongerThan } : {}), ...(attention !== undefined ? { needsAttention: attention } : {}) };
+}
+
+/** Runs a read of the record; no record configured, or PostgreSQL unreachable, is a 503 to retry. */
+async function recordCall<R>(ctx: ApiContext, fn: (record: OnboardingRecord) => Promise<R>): Promise<R> {
+  if (!ctx.record) throw new ProblemError(problems.unavailable('The onboarding record is not configured (DATABASE_URL)', 60));
+  try {
+    return await fn(ctx.record);
+  } catch (err) {
+    if (err instanceof RecordUnavailableError) {
+      ctx.logger.warn({ err: err.message }, 'onboarding record unavailable');
+      throw new ProblemError(problems.unavailable('The onboarding record cannot be reached; try again shortly', 5));
+    }
+    throw err;
+  }
+}
+
+/**
+ * An onboarding of the record, as an item of the ops list. The record knows no execution status:
+ * an onboarding that reached its end stage completed its workflow; one that did not is running.
+ */
+function recordListItem(o: RecordedOnboarding) {
+  return {
+    onboardingId: o.onboardingId,
+    stage: o.stage,
+    stageEnteredAt: o.stageEnteredAt,
+    needsAttention: needsAttention({ flagged: false, stage: o.stage }),
+    status: o.endedAt ? 'COMPLETED' : 'RUNNING',
+    startedAt: o.createdAt,
+    ...(o.endedAt ? { closedAt: o.endedAt } : {}),
+    // The list's ids, as the search attributes give them for the others.
+    ids: { ...(o.ids.userId !== undefined ? { userId: o.ids.userId } : {}), ...(o.ids.externalUserId ? { externalUserId: o.ids.externalUserId } : {}) },
+  };
+}
+
+/** The ops detail of an onboarding Temporal no longer has, from the record. */
+function recordDetail(o: RecordedOnboarding) {
+  return {
+    onboardingId: o.onboardingId,
+    source: 'record' as const,
+    stage: o.stage,
+    stageEnteredAt: o.stageEnteredAt,
+    ...(o.reason ? { reason: o.reason } : {}),
+    userType: o.userType,
+    ...(o.externalRef ? { externalRef: o.externalRef } : {}),
+    ...(o.resumedFrom ? { resumedFrom: o.resumedFrom } : {}),
+    ids: o.ids,
+    startedAt: o.createdAt,
+    ...(o.endedAt ? { endedAt: o.endedAt } : {}),
+    ...(o.personalDataErasedAt ? { personalDataErasedAt: o.personalDataErasedAt } : {}),
+  };
 }
 
 function grpcInvalidArgument(err: unknown): boolean {

@@ -3,9 +3,9 @@
 // token) and cached; P100's enumerations from the domain. Also the check of a KYC record's lookup
 // codes against those lists, which POST /onboardings and POST …/kyc-data run before the workflow
 // sees the record.
-import { Router } from 'express';
 import { DOCUMENT_TYPES, INCOME_SOURCES, OCCUPATIONS, OPEN_ACCOUNT_REASONS, type KycRecord } from '../../domain/kyc-record';
 import type { ApiContext } from '../context';
+import type { Handlers } from '../mount-routes';
 import { LookupsUnavailableError, type LookupItem, type TennpayLookups } from '../kyc-options';
 import { type Problem, ProblemError, type ValidationIssue, problems } from '../problem-details';
 
@@ -51,16 +51,16 @@ async function tennpayLookups(ctx: ApiContext): Promise<TennpayLookups> {
   }
 }
 
-export function referenceRouter(ctx: ApiContext): Router {
-  const router = Router();
-  router.get('/kyc-options', async (_req, res) => {
-    const lists = await tennpayLookups(ctx);
-    const options: KycOptions = { ...lists, ...PARTNER_OPTIONS };
-    // Shared caches may keep it as long as the service does; never longer than five minutes.
-    res.setHeader('Cache-Control', `public, max-age=${Math.min(300, ctx.kycOptions?.maxAgeSeconds() ?? 0)}`);
-    res.status(200).json(options);
-  });
-  return router;
+export function referenceHandlers(ctx: ApiContext): Handlers {
+  return {
+    kycOptions: async (_req, res) => {
+      const lists = await tennpayLookups(ctx);
+      const options: KycOptions = { ...lists, ...PARTNER_OPTIONS };
+      // Shared caches may keep it as long as the service does; never longer than five minutes.
+      res.setHeader('Cache-Control', `public, max-age=${Math.min(300, ctx.kycOptions?.maxAgeSeconds() ?? 0)}`);
+      res.status(200).json(options);
+    },
+  };
 }
 
 const CHECKED_CODES: Array<{ field: keyof KycRecord['finances']; list: keyof TennpayLookups }> = [

@@ -2,26 +2,21 @@
 // handed to the onboarding's workflow as a signal. 200 once Temporal has accepted the signal (or
 // when there is no such onboarding: logged, acknowledged, no retry loop); 503 otherwise, so that
 // P100 delivers the event again. Duplicates and out-of-order events are the workflow's concern.
-import express, { Router } from 'express';
+import type { Request, Response } from 'express';
 import { workflowIdFor } from '../../domain/onboarding';
-import { PARTNER_EVENT_TYPES, type PartnerEvent, type PartnerEventType, partnerEventPayloadSchemas } from '../../domain/partner-events';
+import { PARTNER_EVENT_TYPES, type PartnerEvent, type PartnerEventType } from '../../domain/partner-events';
 import { partnerEventReceived } from '../../workflows/messages';
-import { UUID_PATTERN, partnerWebhookAccess } from '../auth';
+import { UUID_PATTERN } from '../auth';
 import { type ApiContext, withDeadline } from '../context';
+import { type Handlers, inputOf } from '../mount-routes';
 import { ProblemError, problems } from '../problem-details';
 import { isNotFound } from '../temporal-errors';
 
-export function webhooksRouter(ctx: ApiContext): Router {
-  const router = Router();
-  router.post('/partner/:type', partnerWebhookAccess(ctx), express.json({ limit: '64kb' }), async (req, res) => {
-    const type = String(req.params.type) as PartnerEventType;
-    if (!PARTNER_EVENT_TYPES.includes(type)) throw new ProblemError(problems.notFound('No such webhook'));
-    const parsed = partnerEventPayloadSchemas[type].safeParse(req.body);
-    if (!parsed.success) {
-      ctx.metrics.webhooksReceived.inc({ type, outcome: 'invalid' });
-      throw new ProblemError(problems.validation(parsed.error));
-    }
-    const externalUserId = parsed.data.externalUserId;
+/** One handler per webhook of the route table; the table checked the token and the payload. */
+export function webhooksHandlers(ctx: ApiContext): Handlers {
+  const received = (type: PartnerEventType) => async (_req: Request, res: Response) => {
+    const payload = inputOf(res).body as PartnerEvent['payload'];
+    const externalUserId = payload.externalUserId;
     if (!UUID_PATTERN.test(externalUserId)) {
       ctx.metrics.webhooksReceived.inc({ type, outcome: 'unknown_user' });
       ctx.logger.warn({ webhook: type }, 'partner webhook for an externalUserId that is not one of ours; acknowledged');
@@ -29,7 +24,7 @@ export function webhooksRouter(ctx: ApiContext): Router {
       return;
     }
     res.locals.onboardingId = externalUserId;
-    const event = { type, payload: parsed.data } as PartnerEvent;
+    const event = { type, payload } as PartnerEvent;
     try {
       await withDeadline(ctx, ctx.timeouts.updateMs, () =>
         ctx.client.workflow.getHandle(workflowIdFor(externalUserId)).signal(partnerEventReceived, event),
@@ -47,6 +42,8 @@ export function webhooksRouter(ctx: ApiContext): Router {
     }
     ctx.metrics.webhooksReceived.inc({ type, outcome: 'accepted' });
     res.status(200).json({ received: true });
-  });
-  return router;
+  };
+  return Object.fromEntries(
+    PARTNER_EVENT_TYPES.map((type) => [`partnerWebhook_${type.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}`, received(type)]),
+  );
 }

@@ -1,17 +1,11 @@
+// The failure classification of both providers: the shared builder (provider-failures.ts) and
+// each provider's errors module (tennpay/errors.ts, partner/errors.ts).
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { FailureType } from '../domain/failures';
-import {
-  classifyPartnerResponse,
-  classifyTennpayResponse,
-  classifyTransportError,
-  malformedResponse,
-  parseProblemDetails,
-  parseRetryAfter,
-  redact,
-  type HttpOutcome,
-  type ProviderFailureDetails,
-} from './provider-errors';
+import { classifyPartnerResponse } from './partner/errors';
+import { classifyTransportError, malformedResponse, parseRetryAfter, redact, type HttpOutcome, type ProviderFailureDetails } from './provider-failures';
+import { classifyTennpayResponse, parseProblemDetails } from './tennpay/errors';
 
 const outcome = (status: number, body: unknown, headers: HttpOutcome['headers'] = {}): HttpOutcome => ({ status, body, headers });
 const problem = (errors: Record<string, string[]> | null, extra: Record<string, unknown> = {}) => ({

@@ -1,0 +1,242 @@
+// The onboarding record's reads and writes over PostgreSQL. A change is appended once whatever the
+// retries: the event's (onboarding_id, seq) is its identity (INSERT … ON CONFLICT DO NOTHING), and
+// the onboarding row moves to the change's state in the same transaction, only when the change is
+// newer than what the row already shows. Reads serve the ops API after the workflow is gone.
+import type { Pool, PoolClient } from 'pg';
+import { END_STAGES, type Stage } from '../domain/onboarding';
+import type { RecordChange, RecordedOnboarding, RecordEvent, RecordStats, TrailEvent } from './changes';
+import type { PersonHasher } from './person-hash';
+
+/** PostgreSQL cannot be reached or answered with a connection-level error: try again later. */
+export class RecordUnavailableError extends Error {
+  override name = 'RecordUnavailableError';
+  constructor(cause: unknown) {
+    super(`the onboarding record is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+// Connection-level SQLSTATE classes (08 connection, 57P admin shutdown/crash, 53 resources) and
+// the errors node raises for a refused or dropped socket.
+const UNAVAILABLE_CODES = /^(08|57P|53)/;
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  if (e.code && (UNAVAILABLE_CODES.test(e.code) || SOCKET_CODES.has(e.code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
+}
+
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw isUnavailable(err) ? new RecordUnavailableError(err) : err;
+  }
+}
+
+interface OnboardingRow {
+  onboarding_id: string;
+  user_type: string;
+  external_ref: string | null;
+  resumed_from: string | null;
+  tennpay_user_id: string | null;
+  individual_id: string | null;
+  partner_user_id: string | null;
+  external_user_id: string | null;
+  verification_id: string | null;
+  stage: Stage;
+  stage_entered_at: Date;
+  end_reason: string | null;
+  ended_at: Date | null;
+  personal_data_erased_at: Date | null;
+  last_seq: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const ONBOARDING_COLUMNS = `onboarding_id, user_type, external_ref, resumed_from, tennpay_user_id, individual_id,
+  partner_user_id, external_user_id, verification_id, stage, stage_entered_at, end_reason, ended_at,
+  personal_data_erased_at, last_seq, created_at, updated_at`;
+
+function toOnboarding(r: OnboardingRow): RecordedOnboarding {
+  const ids: RecordedOnboarding['ids'] = {};
+  if (r.tennpay_user_id !== null) ids.userId = Number(r.tennpay_user_id);
+  if (r.individual_id !== null) ids.individualId = Number(r.individual_id);
+  if (r.partner_user_id !== null) ids.partnerUserId = r.partner_user_id;
+  if (r.external_user_id !== null) ids.externalUserId = r.external_user_id;
+  if (r.verification_id !== null) ids.verificationId = r.verification_id;
+  return {
+    onboardingId: r.onboarding_id,
+    userType: r.user_type,
+    ...(r.external_ref !== null ? { externalRef: r.external_ref } : {}),
+    ...(r.resumed_from !== null ? { resumedFrom: r.resumed_from } : {}),
+    stage: r.stage,
+    stageEnteredAt: r.stage_entered_at.toISOString(),
+    ...(r.end_reason !== null ? { reason: r.end_reason } : {}),
+    ...(r.ended_at !== null ? { endedAt: r.ended_at.toISOString() } : {}),
+    ids,
+    ...(r.personal_data_erased_at !== null ? { personalDataErasedAt: r.personal_data_erased_at.toISOString() } : {}),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    lastSeq: r.last_seq,
+  };
+}
+
+/** The event's own fields, without the `type` (a column of its own). */
+function payloadOf(event: RecordEvent): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(event).filter(([k]) => k !== 'type'));
+}
+
+export class OnboardingRecord {
+  constructor(
+    private readonly pool: Pool,
+    private readonly hasher: PersonHasher,
+  ) {}
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return guard(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    });
+  }
+
+  /**
+   * Appends a change; a change already recorded (same onboarding and seq) changes nothing.
+   * Returns whether this call recorded it.
+   */
+  async append(change: RecordChange): Promise<{ recorded: boolean }> {
+    const { opening, ids } = change;
+    return this.transaction(async (db) => {
+      await db.query(
+        `INSERT INTO onboardings (onboarding_id, user_type, external_ref, resumed_from, email_hash, phone_hash,
+           stage, stage_entered_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'CREATING_USER', $7, $7, $7)
+         ON CONFLICT (onboarding_id) DO NOTHING`,
+        [
+          change.onboardingId,
+          opening.userType,
+          opening.externalRef ?? null,
+          opening.resumedFrom ?? null,
+          this.hasher.email(opening.email),
+          this.hasher.phone(opening.phoneNumber),
+          opening.startedAt,
+        ],
+      );
+      const inserted = await db.query(
+        `INSERT INTO onboarding_events (onboarding_id, seq, at, type, payload) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (onboarding_id, seq) DO NOTHING RETURNING seq`,
+        [change.onboardingId, change.seq, change.at, change.event.type, JSON.stringify(payloadOf(change.event))],
+      );
+      if (inserted.rowCount === 0) return { recorded: false };
+      const ended = END_STAGES.includes(change.stage);
+      const endReason = ended && change.event.type === 'STAGE_CHANGED' ? (change.event.reason ?? null) : null;
+      await db.query(
+        `UPDATE onboardings SET
+           stage = $3, stage_entered_at = $4,
+           ended_at = CASE WHEN $5::boolean THEN COALESCE(ended_at, $6::timestamptz) ELSE NULL END,
+           end_reason = CASE WHEN $5::boolean THEN COALESCE($7, end_reason) ELSE NULL END,
+           tennpay_user_id = COALESCE($8, tennpay_user_id), individual_id = COALESCE($9, individual_id),
+           partner_user_id = COALESCE($10, partner_user_id), external_user_id = COALESCE($11, external_user_id),
+           verification_id = COALESCE($12, verification_id),
+           last_seq = $2, updated_at = $6
+         WHERE onboarding_id = $1 AND last_seq < $2`,
+        [
+          change.onboardingId,
+          change.seq,
+          change.stage,
+          change.stageEnteredAt,
+          ended,
+          change.at,
+          endReason,
+          ids.userId ?? null,
+          ids.individualId ?? null,
+          ids.partnerUserId ?? null,
+          ids.externalUserId ?? null,
+          ids.verificationId ?? null,
+        ],
+      );
+      return { recorded: true };
+    });
+  }
+
+  async get(onboardingId: string): Promise<RecordedOnboarding | undefined> {
+    return guard(async () => {
+      const res = await this.pool.query<OnboardingRow>(`SELECT ${ONBOARDING_COLUMNS} FROM onboardings WHERE onboarding_id = $1`, [onboardingId]);
+      return res.rows[0] && toOnboarding(res.rows[0]);
+    });
+  }
+
+  /** The trail, oldest first. */
+  async events(onboardingId: string): Promise<TrailEvent[]> {
+    return guard(async () => {
+      const res = await this.pool.query<{ seq: number; at: Date; type: RecordEvent['type']; payload: Record<string, unknown> }>(
+        'SELECT seq, at, type, payload FROM onboarding_events WHERE onboarding_id = $1 ORDER BY seq',
+        [onboardingId],
+      );
+      return res.rows.map((r) => ({ seq: r.seq, at: r.at.toISOString(), type: r.type, ...r.payload }) as TrailEvent);
+    });
+  }
+
+  /** Onboardings of a person (exact e-mail or phone number, through the keyed hashes), newest first. */
+  async findByPerson(person: { email: string } | { phoneNumber: string }): Promise<RecordedOnboarding[]> {
+    const [column, hashes] =
+      'email' in person ? ['email_hash', this.hasher.emailCandidates(person.email)] : ['phone_hash', this.hasher.phoneCandidates(person.phoneNumber)];
+    return guard(async () => {
+      const res = await this.pool.query<OnboardingRow>(
+        `SELECT ${ONBOARDING_COLUMNS} FROM onboardings WHERE ${column} = ANY($1::bytea[]) ORDER BY created_at DESC, onboarding_id`,
+        [hashes],
+      );
+      return res.rows.map(toOnboarding);
+    });
+  }
+
+  /** `GET /ops/stats`: running onboardings by stage, ended ones by end stage, time spent per stage. */
+  async stats(): Promise<RecordStats> {
+    return guard(async () => {
+      const counts = await this.pool.query<{ stage: string; ended: boolean; n: string }>(
+        'SELECT stage, ended_at IS NOT NULL AS ended, count(*) AS n FROM onboardings GROUP BY stage, ended_at IS NOT NULL',
+      );
+      // A stage's duration: from its STAGE_CHANGED event to the next one of the same onboarding.
+      const durations = await this.pool.query<{ stage: string; p50: number; p90: number }>(
+        `WITH changes AS (
+           SELECT payload->>'stage' AS stage, at,
+                  lead(at) OVER (PARTITION BY onboarding_id ORDER BY seq) AS left_at
+           FROM onboarding_events WHERE type = 'STAGE_CHANGED')
+         SELECT stage,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM left_at - at)) AS p50,
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM left_at - at)) AS p90
+         FROM changes WHERE left_at IS NOT NULL GROUP BY stage`,
+      );
+      const stats: RecordStats = { running: {}, ended: {}, stageDurations: {} };
+      for (const r of counts.rows) (r.ended ? stats.ended : stats.running)[r.stage] = Number(r.n);
+      for (const r of durations.rows) stats.stageDurations[r.stage] = { p50Seconds: Number(r.p50), p90Seconds: Number(r.p90) };
+      return stats;
+    });
+  }
+
+  /**
+   * Retention: the person's hashes of onboardings that ended more than `retentionMs` before `now`
+   * are erased; the row's ids and the trail stay. Returns how many onboardings were erased.
+   */
+  async erasePersonalData(now: Date, retentionMs: number): Promise<number> {
+    return guard(async () => {
+      const res = await this.pool.query(
+        `UPDATE onboardings SET email_hash = NULL, phone_hash = NULL, personal_data_erased_at = $1
+         WHERE ended_at IS NOT NULL AND personal_data_erased_at IS NULL AND ended_at < $2`,
+        [now, new Date(now.getTime() - retentionMs)],
+      );
+      return res.rowCount ?? 0;
+    });
+  }
+}

@@ -1,0 +1,72 @@
+// The workflow's side of the onboarding record: each change gets the next seq (1, 2, 3… per
+// onboarding, decided by the workflow, so a replay numbers it the same) and waits in the workflow's
+// state until the next flush, which hands every waiting change to one recordChanges local activity;
+// flushes run one after the other. Whatever crashes in between, a change is written until it
+// succeeds and written once (the record appends on (onboardingId, seq)), and never before the
+// change numbered before it. Record writes are not cancelled with the onboarding.
+//
+// Each flush is one marker in the history: Progress flushes where the onboarding starts to wait
+// for someone (a user, a partner, ops) or ends, so changes the workflow passes through while it
+// works (a stage between two provider calls) travel with the next one.
+import { CancellationScope, log, proxyLocalActivities } from '@temporalio/workflow';
+import type { RecordActivities } from '../record/activity';
+import type { RecordChange, RecordEvent, RecordIds } from '../record/changes';
+import type { Stage } from '../domain/onboarding';
+
+const { recordChanges } = proxyLocalActivities<RecordActivities>({
+  startToCloseTimeout: '10s',
+  // PostgreSQL down: retried for as long as it takes, at most a minute apart. A worker without the
+  // activity (NotFoundError) or a change the record refuses is a bug: logged, not retried for ever.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['NotFoundError', 'InvalidRecordChange'] },
+  // Retries beyond this wait on a server timer rather than holding the workflow task.
+  localRetryThreshold: '10s',
+});
+
+export interface RecordState {
+  stage: Stage;
+  stageEnteredAt: Date;
+  ids: RecordIds & Record<string, unknown>;
+}
+
+export class RecordWriter {
+  private seq = 0;
+  private pending: RecordChange[] = [];
+  private written: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly onboardingId: string,
+    private readonly opening: RecordChange['opening'],
+  ) {}
+
+  /** Queues a change, with the state the onboarding is in after it; flush() sends it. */
+  queue(event: RecordEvent, state: RecordState): void {
+    const { userId, individualId, partnerUserId, externalUserId, verificationId } = state.ids;
+    const change: RecordChange = {
+      onboardingId: this.onboardingId,
+      seq: ++this.seq,
+      at: new Date().toISOString(),
+      event,
+      stage: state.stage,
+      stageEnteredAt: state.stageEnteredAt.toISOString(),
+      ids: { userId, individualId, partnerUserId, externalUserId, verificationId },
+      opening: this.opening,
+    };
+    this.pending.push(change);
+  }
+
+  /** Sends the queued changes, after the ones sent before. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const changes = this.pending;
+    this.pending = [];
+    this.written = this.written
+      .then(() => CancellationScope.nonCancellable(() => recordChanges(changes)))
+      .catch((err: unknown) => log.error('Changes could not be recorded', { seqs: changes.map((c) => c.seq), error: (err as Error)?.message }));
+  }
+
+  /** Sends what is queued and resolves once every change so far is recorded. */
+  flushed(): Promise<void> {
+    this.flush();
+    return this.written;
+  }
+}
