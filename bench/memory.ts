@@ -19,6 +19,8 @@ export interface MemoryFigures {
   waiting: number;
   workerRssBefore: number;
   workerRss: number;
+  /** After `settleSeconds` with nothing to do (V8's memory reducer runs on idle isolates). */
+  workerRssIdle: number;
   workerPeak: number;
   startSeconds: number;
   evictedQuery?: string;
@@ -51,7 +53,7 @@ async function untilWaiting(stack: BenchStack, o: WaitingOnboarding): Promise<vo
   }
 }
 
-export async function benchMemory(stack: BenchStack, total: number, cacheSize: number, sample: number): Promise<MemoryFigures> {
+export async function benchMemory(stack: BenchStack, total: number, cacheSize: number, sample: number, settleSeconds: number): Promise<MemoryFigures> {
   const before = rssOf(stack.pids.worker).rss;
   const t0 = performance.now();
   const waiting = await startWaiting(stack, total, 20);
@@ -59,8 +61,10 @@ export async function benchMemory(stack: BenchStack, total: number, cacheSize: n
   const startSeconds = (performance.now() - t0) / 1000;
   // Let the worker settle (GC) before reading its memory.
   await new Promise((r) => setTimeout(r, 3_000));
-  const { rss, peak } = rssOf(stack.pids.worker);
-  const figures: MemoryFigures = { waiting: total, workerRssBefore: before, workerRss: rss, workerPeak: peak, startSeconds, sampled: 0 };
+  const { rss } = rssOf(stack.pids.worker);
+  await new Promise((r) => setTimeout(r, settleSeconds * 1000));
+  const { rss: idle, peak } = rssOf(stack.pids.worker);
+  const figures: MemoryFigures = { waiting: total, workerRssBefore: before, workerRss: rss, workerRssIdle: idle, workerPeak: peak, startSeconds, sampled: 0 };
   // The oldest onboardings are the ones the cache evicted (least recently used first).
   const evicted = waiting.slice(0, Math.max(0, Math.min(sample, total - cacheSize)));
   if (evicted.length === 0) return figures;

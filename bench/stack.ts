@@ -24,6 +24,8 @@ export interface BenchStack {
   client: Client;
   connection: Connection;
   temporalAddress: string;
+  /** The dev server's Prometheus endpoint, when it printed one. */
+  temporalMetricsUrl: string | undefined;
   pids: Record<ProcessName, number>;
   close(): Promise<void>;
 }
@@ -64,7 +66,17 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       // No PostgreSQL yet: the bench's stack runs without the record.
       POSTGRES_PORT: await findFreePort(),
     };
-    devServer = await startDevServer({ dataDir: layout.temporalDir, port: ports.TEMPORAL_PORT, headless: true, onOutput: quiet('temporal') });
+    let temporalMetricsUrl: string | undefined;
+    const temporalOutput = quiet('temporal');
+    devServer = await startDevServer({
+      dataDir: layout.temporalDir,
+      port: ports.TEMPORAL_PORT,
+      headless: true,
+      onOutput: (line) => {
+        temporalMetricsUrl ??= /Temporal Metrics:\s+(\S+)/.exec(line)?.[1];
+        temporalOutput(line);
+      },
+    });
     const { secrets } = loadOrCreateSecrets(layout.dataDir);
     const certs = await ensureCertificates(layout.certDir);
     const base: NodeJS.ProcessEnv = {
@@ -77,6 +89,9 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       START_RATE_LIMIT_PER_MINUTE: '1000000',
       IDENTIFICATION_POLL_INTERVAL: '500ms',
       WORKER_METRICS_ADDRESS: '',
+      // Memory settings of the processes themselves, when the bench is run with them.
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+      ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
       ...env,
     };
     const full = localEnvironment({ env: base, ports, layout, secrets, certs, temporalAddress: devServer.address });
@@ -103,6 +118,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       client,
       connection,
       temporalAddress: devServer.address,
+      temporalMetricsUrl,
       pids: { api: api.child.pid!, worker: worker.child.pid!, sandbox: sandbox.child.pid!, temporal: devServer.pid },
       close,
     };

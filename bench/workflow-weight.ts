@@ -3,6 +3,7 @@
 // worker's main thread here (debugMode), so the V8 heap measured is theirs; the dev server and
 // provider stand-ins make each onboarding wait for its e-mail code, as the memory bench does.
 import { randomUUID } from 'node:crypto';
+import { writeHeapSnapshot } from 'node:v8';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { FakeProviders } from '../test/support/fake-providers';
 import { testOnboardingInput, testKycRecord } from '../test/support/fixtures';
@@ -22,7 +23,7 @@ const heap = async (): Promise<number> => {
 };
 
 const VARIANTS: Record<string, Partial<BundleOptions>> = {
-  'nothing preloaded': { preloadModules: [] },
+  ...(process.env.WEIGHT_ONLY_WORKER ? {} : { 'nothing preloaded': { preloadModules: [] } }),
   'zod and the domain schemas preloaded (the worker\'s bundle)': {},
 };
 
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
         }
       });
       const after = await heap();
-      if (process.env.WEIGHT_SNAPSHOT) console.log(`heap snapshot: ${require('node:v8').writeHeapSnapshot(`/tmp/weight-${Object.keys(VARIANTS).indexOf(name)}.heapsnapshot`)}`);
+      if (process.env.WEIGHT_SNAPSHOT) console.log(`heap snapshot: ${writeHeapSnapshot(`/tmp/weight-${Object.keys(VARIANTS).indexOf(name)}.heapsnapshot`)}`);
       console.log(`${name}: ${total} cached onboardings, heap ${mb(before)} → ${mb(after)}, ${((after - before) / 1024 / total).toFixed(0)} kB each; RSS ${mb(rssBefore)} → ${mb(process.memoryUsage().rss)}; bundle ${(code.length / 1024).toFixed(0)} kB`);
       worker.shutdown();
       await running;

@@ -2,6 +2,8 @@
 // validated by zod once at start-up, so a missing or malformed setting stops the process with a
 // message naming the variable instead of failing later inside a request.
 import { existsSync, statSync } from 'node:fs';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { durationSchema } from './domain/onboarding';
 
@@ -59,7 +61,7 @@ const temporalSchema = temporalCoreSchema.extend(temporalTlsShape).superRefine((
 });
 // --- end of the connection block ---
 
-const tennpaySchema = z.object({
+const tennpayCoreSchema = z.object({
   TENNPAY_BASE_URL: z.url(),
   TENNPAY_AUTH_URL: z.url(),
   TENNPAY_CLIENT_ID: z.string().min(1),
@@ -71,13 +73,33 @@ const tennpaySchema = z.object({
   TENNPAY_CA_CERT: z.string().min(1).optional(),
 });
 
-const partnerSchema = z.object({
+const partnerCoreSchema = z.object({
   PARTNER_BASE_URL: z.url(),
   PARTNER_API_KEY: z.string().min(1),
   PARTNER_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   PARTNER_KYC_METHOD: z.enum(['A', 'B']).default('B'),
   PARTNER_DEFAULT_RISK_LEVEL: z.enum(['LOW', 'MEDIUM', 'HIGH']).default('LOW'),
 });
+
+// --- Provider URLs are https (issue 10): plain http only where PROVIDER_ALLOW_HTTP=true says so
+// (the sandbox and `npm start`), so a production deploy cannot send credentials in clear. ---
+const providerHttpShape = {
+  PROVIDER_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
+};
+function httpsOnly(names: readonly string[]) {
+  return (c: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+    if (c.PROVIDER_ALLOW_HTTP === 'true') return;
+    for (const name of names) {
+      const value = c[name];
+      if (typeof value === 'string' && !/^https:\/\//i.test(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'must be an https URL (set PROVIDER_ALLOW_HTTP=true only for a local sandbox)' });
+      }
+    }
+  };
+}
+const tennpaySchema = tennpayCoreSchema.extend(providerHttpShape).superRefine(httpsOnly(['TENNPAY_BASE_URL', 'TENNPAY_AUTH_URL']));
+const partnerSchema = partnerCoreSchema.extend(providerHttpShape).superRefine(httpsOnly(['PARTNER_BASE_URL']));
+// --- end of the provider URL block ---
 
 /** Timings and limits of the onboarding; defaults from CONTRACT part 1 and the issues. */
 const onboardingSettingsSchema = z.object({
@@ -91,14 +113,14 @@ const onboardingSettingsSchema = z.object({
   CODE_RESEND_COOLDOWN: duration.default('60s'),
   IDENTIFICATION_MAX_RESTARTS: z.coerce.number().int().min(0).default(5),
   KYC_DATA_SUBMISSION_POINT: z.enum(KYC_SUBMISSION_POINTS).default('BEFORE_FINALIZE'),
-  STEP_ATTENTION_AFTER: duration.default('10m'),
+  STEP_ATTENTION_AFTER: duration.default('15s'),
   STEP_SLOW_RETRY_INTERVAL: duration.default('10m'),
   PARTNER_KYC_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
   PARTNER_WEBHOOK_FALLBACK_AFTER: duration.default('15m'),
   PARTNER_TOO_MANY_VERIFICATIONS_WAIT: duration.default('1h'),
 });
 
-const apiSchema = z.object({
+const apiCoreSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   OPS_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   FRONTEND_URL: z.url().default('http://localhost:3000'),
@@ -118,6 +140,24 @@ const apiSchema = z.object({
   ).optional(),
 });
 
+// --- Secrets that rotate (CONTRACT part 4): what the API hands out is signed with its own key,
+// apart from PAYLOAD_ENCRYPTION_KEY; the old keys still verify during a rotation. ---
+const apiSigningShape = {
+  API_SIGNING_KEY: base64Key,
+  API_SIGNING_OLD_KEYS: csv.pipe(z.array(base64Key)),
+  // Express's `trust proxy`: off by default (the socket's address is the client's); "true", a
+  // number of hops, or addresses/subnets ("loopback, 10.0.0.0/8") behind a load balancer.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' || v === '' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  // Wrong ops keys per client address per minute before it is answered 429 (and counted).
+  OPS_AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(10),
+};
+// --- end of the signing block ---
+
+const apiSchema = apiCoreSchema.extend(apiSigningShape);
+
 /** The onboarding record (PostgreSQL); without DATABASE_URL the service runs without one. */
 const recordSchema = z.object({
   DATABASE_URL: z
@@ -128,13 +168,40 @@ const recordSchema = z.object({
   RECORD_PERSONAL_DATA_RETENTION: duration.default('90d'),
 });
 
+// --- Outbound events to the integrator's back office (CONTRACT part 4, "Pushed, not polled"). ---
+// Without INTEGRATOR_WEBHOOK_URL no event is published. Deliveries are retried for
+// INTEGRATOR_DELIVERY_RETRY_FOR (at least 24 h, the contract's floor), the backoff capped at
+// INTEGRATOR_DELIVERY_MAX_INTERVAL; INTEGRATOR_WEBHOOK_TIMEOUT bounds one attempt.
+const atLeast = (min: Duration) => (d: Duration) => msToNumber(d) >= msToNumber(min);
+const integratorSchema = z
+  .object({
+    INTEGRATOR_WEBHOOK_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+    INTEGRATOR_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ then base64')
+      .refine((s) => Buffer.from(s.slice('whsec_'.length), 'base64').length >= 24, 'the key after whsec_ must be at least 24 bytes')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    INTEGRATOR_WEBHOOK_TIMEOUT: duration.default('10s'),
+    INTEGRATOR_DELIVERY_RETRY_FOR: duration.default('72h').refine(atLeast('24h'), 'must be at least 24h'),
+    INTEGRATOR_DELIVERY_MAX_INTERVAL: duration.default('1h'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.INTEGRATOR_WEBHOOK_URL && !c.INTEGRATOR_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['INTEGRATOR_WEBHOOK_SECRET'], message: 'required with INTEGRATOR_WEBHOOK_URL (events are always signed)' });
+    }
+  });
+export type IntegratorConfig = z.infer<typeof integratorSchema>;
+export const loadIntegratorConfig = (env = process.env): IntegratorConfig => parse(integratorSchema, env);
+// --- end of the outbound events block ---
+
 /**
  * The worker's workflow cache (issue 15): how many onboardings a worker keeps in memory between
  * their messages. Waiting onboardings beyond it are evicted and replayed from history when a
  * message comes, so a worker's memory is bounded by this, not by the number of waiting onboardings.
  */
 const workerCacheSchema = z.object({
-  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).default(200),
 });
 export type WorkerCacheConfig = z.infer<typeof workerCacheSchema>;
 export const loadWorkerCacheConfig = (env = process.env): WorkerCacheConfig => parse(workerCacheSchema, env);
@@ -176,6 +243,7 @@ export function loadWorkerConfig(env = process.env) {
     trustedUrlHosts: parse(apiSchema.pick({ TRUSTED_URL_HOSTS: true }), env).TRUSTED_URL_HOSTS,
     fileStoreDir: parse(apiSchema.pick({ FILE_STORE_DIR: true }), env).FILE_STORE_DIR,
     cache: loadWorkerCacheConfig(env),
+    integrator: loadIntegratorConfig(env),
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
@@ -183,7 +251,7 @@ export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
 /** The settings an onboarding is started with (see OnboardingSettings), from the environment. */
 export function loadOnboardingSettings(env = process.env): import('./domain/onboarding').OnboardingSettings {
   const s = loadOnboardingSettingsEnv(env);
-  const partner = parse(partnerSchema.pick({ PARTNER_KYC_METHOD: true }), env);
+  const partner = parse(partnerCoreSchema.pick({ PARTNER_KYC_METHOD: true }), env);
   return {
     identificationPollInterval: s.IDENTIFICATION_POLL_INTERVAL,
     identificationPollCap: s.IDENTIFICATION_POLL_CAP,

@@ -46,7 +46,7 @@ export function createActivityDependencies(
   return {
     tennpay,
     partner,
-    fileStore: new FileStore(fileStoreDir),
+    fileStore: new FileStore(fileStoreDir, { current: config.temporal.PAYLOAD_ENCRYPTION_KEY, old: config.temporal.PAYLOAD_ENCRYPTION_OLD_KEYS }),
     trustedUrlHosts: config.trustedUrlHosts,
     partnerRiskLevel: config.partner.PARTNER_DEFAULT_RISK_LEVEL,
     async close() {

@@ -30,6 +30,8 @@ export interface ProviderFailureDetails {
   fields?: string[];
   /** A message safe to show to the user (P100 validation errors). */
   userMessage?: string;
+  /** The activity attempt that failed (stamped by the worker, src/activities/attempt-interceptor.ts). */
+  attempt?: number;
 }
 
 export interface HttpOutcome {

@@ -21,6 +21,7 @@ import { mountRoutes } from './mount-routes';
 import { codecHandlers } from './routes/codec';
 import { onboardingsHandlers } from './routes/onboardings';
 import { opsHandlers } from './routes/ops';
+import { outboundEventsHandlers } from './routes/outbound-events';
 import { platformHandlers } from './routes/platform';
 import { referenceHandlers } from './routes/reference';
 import { webhooksHandlers } from './routes/webhooks';
@@ -64,7 +65,7 @@ export function createApp(deps: AppDeps): App {
     partnerKycPage: deps.partnerKycPage,
     ...(deps.kycOptions ? { kycOptions: deps.kycOptions } : {}),
     codec: deps.codec ?? new EncryptionCodec(deps.temporal.PAYLOAD_ENCRYPTION_KEY, deps.temporal.PAYLOAD_ENCRYPTION_OLD_KEYS),
-    secrets: new ApiSecrets(deps.temporal.PAYLOAD_ENCRYPTION_KEY),
+    secrets: new ApiSecrets(deps.api.API_SIGNING_KEY, deps.api.API_SIGNING_OLD_KEYS),
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
     logger: deps.logger ?? createLogger(),
     metrics: deps.metrics ?? createMetrics(),
@@ -76,9 +77,14 @@ export function createApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // Which address the start limit and the ops-key throttle count (TRUST_PROXY; default: the socket's).
+  app.set('trust proxy', ctx.api.TRUST_PROXY);
   app.use(observe(ctx));
   // Before the routers, so that a method no route serves is a 405 whatever the path's authentication.
   app.use(methodNotAllowed(app));
+
+  // Answers that carry an accessToken, personal data or decrypted payloads are never cached.
+  app.use(['/onboardings', '/ops', '/codec'], noStore);
 
   // Every route from the one table that /openapi.json is written from (src/api/route-table.ts).
   const routes = express.Router();
@@ -88,6 +94,7 @@ export function createApp(deps: AppDeps): App {
     ...webhooksHandlers(ctx),
     ...codecHandlers(ctx),
     ...opsHandlers(ctx),
+    ...outboundEventsHandlers(ctx),
     ...referenceHandlers(ctx),
   });
   app.use(routes);
@@ -97,6 +104,11 @@ export function createApp(deps: AppDeps): App {
   app.use(errorHandler((err) => ctx.logger.error({ err }, 'unhandled error')));
   return app;
 }
+
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
 
 /**
  * One log line and the metrics per request: method, route template, status, duration and the

@@ -2,7 +2,10 @@
 // back office carry OPS_API_KEY; P100 carries PARTNER_WEBHOOK_TOKEN as the whole Authorization
 // header. Every comparison is constant-time. No caller reaches an onboarding that is not its own:
 // a well-formed token that is not this onboarding's answers 404, as an unknown onboarding does.
-import type { RequestHandler } from 'express';
+// Wrong ops keys are counted (ops_auth_failures_total) and, past OPS_AUTH_MAX_FAILURES a minute
+// from one address (the address as TRUST_PROXY decides it), that address is answered 429 until
+// the minute is over, right key or not, so the key cannot be guessed at speed.
+import type { Request, RequestHandler } from 'express';
 import type { ApiContext } from './context';
 import { ProblemError, problems } from './problem-details';
 import { ACCESS_TOKEN_PATTERN, constantTimeEqual } from './secrets';
@@ -28,12 +31,59 @@ export function opsIdentityOf(ctx: Pick<ApiContext, 'api'>, token: string | unde
   return identity;
 }
 
+const OPS_FAILURE_WINDOW_MS = 60_000;
+
+/** Wrong ops keys per client address, in fixed one-minute windows; one per app (per ApiContext). */
+class OpsFailureThrottle {
+  private readonly failures = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(private readonly limit: number) {}
+
+  /** Seconds until the address may try again, when it is over the limit. */
+  blockedFor(address: string, now = Date.now()): number | undefined {
+    const entry = this.failures.get(address);
+    if (!entry || entry.resetAt <= now) return undefined;
+    return entry.count >= this.limit ? Math.ceil((entry.resetAt - now) / 1000) : undefined;
+  }
+
+  fail(address: string, now = Date.now()): void {
+    if (this.failures.size > 10_000) for (const [a, e] of this.failures) if (e.resetAt <= now) this.failures.delete(a);
+    const entry = this.failures.get(address);
+    if (!entry || entry.resetAt <= now) this.failures.set(address, { count: 1, resetAt: now + OPS_FAILURE_WINDOW_MS });
+    else entry.count += 1;
+  }
+}
+
+const throttles = new WeakMap<ApiContext, OpsFailureThrottle>();
+const throttleOf = (ctx: ApiContext): OpsFailureThrottle => {
+  let t = throttles.get(ctx);
+  if (!t) throttles.set(ctx, (t = new OpsFailureThrottle(ctx.api.OPS_AUTH_MAX_FAILURES)));
+  return t;
+};
+
+/** 429 when the caller's address has sent too many wrong ops keys this minute. */
+function refuseThrottled(ctx: ApiContext, req: Request): void {
+  const wait = throttleOf(ctx).blockedFor(req.ip ?? '');
+  if (wait === undefined) return;
+  ctx.metrics.opsAuthFailures.inc({ outcome: 'throttled' });
+  throw new ProblemError(problems.tooManyRequests('Too many wrong ops keys from this address', wait));
+}
+
+function wrongOpsKey(ctx: ApiContext, req: Request, detail: string): ProblemError {
+  throttleOf(ctx).fail(req.ip ?? '');
+  ctx.metrics.opsAuthFailures.inc({ outcome: 'rejected' });
+  return new ProblemError(problems.unauthorized(detail));
+}
+
 /** Guards `/onboardings/:id/...`: the onboarding's own token, or (when allowed) the ops key. */
 export function onboardingAccess(ctx: ApiContext, { allowOps = false }: { allowOps?: boolean } = {}): RequestHandler {
   return (req, res, next) => {
     const token = bearerOf(req.get('authorization'));
     if (!token) throw new ProblemError(problems.unauthorized());
     const id = String(req.params.id ?? '');
+    // A token that cannot be an access token, where an ops key is accepted, is a try at an ops key.
+    const opsKeyTry = allowOps && !ACCESS_TOKEN_PATTERN.test(token);
+    if (opsKeyTry) refuseThrottled(ctx, req);
     const opsIdentity = allowOps ? opsIdentityOf(ctx, token) : undefined;
     if (opsIdentity !== undefined) {
       if (!UUID_PATTERN.test(id)) throw new ProblemError(problems.notFound());
@@ -42,6 +92,7 @@ export function onboardingAccess(ctx: ApiContext, { allowOps = false }: { allowO
       res.locals.onboardingId = id;
       return next();
     }
+    if (opsKeyTry) throw wrongOpsKey(ctx, req, 'The bearer token is neither an access token nor the ops key');
     if (!ACCESS_TOKEN_PATTERN.test(token)) throw new ProblemError(problems.unauthorized('The bearer token is not a valid access token'));
     if (!UUID_PATTERN.test(id) || !ctx.secrets.checkAccessToken(id, token)) throw new ProblemError(problems.notFound());
     res.locals.caller = 'frontend' satisfies Caller;
@@ -56,8 +107,11 @@ export function onboardingAccess(ctx: ApiContext, { allowOps = false }: { allowO
  */
 export function opsAccess(ctx: ApiContext): RequestHandler {
   return (req, res, next) => {
-    const identity = opsIdentityOf(ctx, bearerOf(req.get('authorization')));
-    if (identity === undefined) throw new ProblemError(problems.unauthorized('The ops API key is required'));
+    refuseThrottled(ctx, req);
+    const token = bearerOf(req.get('authorization'));
+    if (!token) throw new ProblemError(problems.unauthorized('The ops API key is required'));
+    const identity = opsIdentityOf(ctx, token);
+    if (identity === undefined) throw wrongOpsKey(ctx, req, 'The ops API key is required');
     res.locals.caller = 'ops' satisfies Caller;
     res.locals.opsActor = identity;
     next();

@@ -38,7 +38,7 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
     temporal,
     partner,
     settings: () => loadOnboardingSettings(env),
-    fileStore: new FileStore(api.FILE_STORE_DIR),
+    fileStore: new FileStore(api.FILE_STORE_DIR, { current: temporal.PAYLOAD_ENCRYPTION_KEY, old: temporal.PAYLOAD_ENCRYPTION_OLD_KEYS }),
     partnerKycPage: createPartnerKycPageFetcher(partner),
     kycOptions,
     logger,

@@ -39,6 +39,7 @@ import {
   startedSchema,
   webhookReceivedSchema,
 } from './schemas';
+import { outboundEventsQuerySchema, redeliverBodySchema, redeliveredSchema, undeliveredListSchema } from './outbound-events-schemas';
 
 /** Who may call a route: anyone, the onboarding's accessToken, P100's webhook token, the ops key. */
 export type Auth = 'public' | 'onboarding' | 'partner' | 'ops';
@@ -206,7 +207,7 @@ const started = (description: string) =>
     links: startedLinks,
   });
 
-export const ROUTES: readonly RouteSpec[] = [
+const ROUTE_SPECS: readonly RouteSpec[] = [
   // ---------------------------------------------------------------- platform
   { operationId: 'healthz', method: 'get', path: '/healthz', summary: 'Liveness', tags: ['platform'], auth: ['public'], responses: { 200: json('Alive', healthSchema) } },
   {
@@ -505,6 +506,34 @@ export const ROUTES: readonly RouteSpec[] = [
     }),
   ),
 
+  // ---------------------------------------------------------------- ops: outbound events
+  {
+    operationId: 'listUndeliveredOutboundEvents',
+    method: 'get',
+    path: '/ops/outbound-events',
+    summary: 'Onboardings whose events to the integrator’s back office are not yet accepted, with the delivery’s attempt and last failure',
+    tags: OPS,
+    auth: ['ops'],
+    query: outboundEventsQuerySchema,
+    responses: { 200: json('The undelivered events, per onboarding', undeliveredListSchema), 400: r.badRequest, 401: r.unauthorized, 503: r.unavailable },
+  },
+  {
+    operationId: 'redeliverOutboundEvents',
+    method: 'post',
+    path: '/ops/outbound-events/redeliver',
+    summary: 'Attempt undelivered events now, in order: one onboarding’s (onboardingId) or every onboarding’s',
+    tags: OPS,
+    auth: ['ops'],
+    body: { schema: redeliverBodySchema, required: false },
+    responses: {
+      202: json('Asked of each delivery', redeliveredSchema),
+      ...bodyErrors,
+      401: r.unauthorized,
+      404: problem('No outbound events for this onboarding', ['not-found']),
+      503: r.unavailable,
+    },
+  },
+
   // ---------------------------------------------------------------- codec
   ...(['encode', 'decode'] as const).flatMap((op): RouteSpec[] => [
     {
@@ -534,6 +563,12 @@ export const ROUTES: readonly RouteSpec[] = [
     },
   ]),
 ];
+
+/** Wrong ops keys are throttled per address (src/api/auth.ts): every route taking the ops key may answer 429. */
+const opsThrottled = problem('Too many wrong ops keys from this address: wait, right key or not', ['too-many-requests'], retryAfter);
+export const ROUTES: readonly RouteSpec[] = ROUTE_SPECS.map((spec) =>
+  spec.auth.includes('ops') && !spec.responses[429] ? { ...spec, responses: { ...spec.responses, 429: opsThrottled } } : spec,
+);
 
 export type OperationId = (typeof ROUTES)[number]['operationId'];
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { text } from '../domain/json-text';
 import { kycRecordSchema } from '../domain/kyc-record';
-import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema } from '../domain/onboarding';
+import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema, stepErrorSchema } from '../domain/onboarding';
 import { recordEventSchema, recordIdsSchema } from '../record/changes';
 import { MAX_PAGE_SIZE, OPS_ACTIONS, listFiltersSchema } from '../ops/onboardings';
 
@@ -44,6 +44,7 @@ export const idempotencyKeySchema = z
 export const idempotencyHeadersSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
 
 export const partnerKycQuerySchema = z.object({
+  v: z.string().regex(/^[\x21-\x7e]{1,200}$/).meta({ description: 'The partner verification the link is for (signed with the rest)' }),
   exp: z.string().regex(/^[0-9]{1,15}$/).meta({ description: 'Expiry, seconds since the epoch' }),
   sig: z.string().regex(/^[A-Za-z0-9_-]{43}$/).meta({ description: 'The link’s signature' }),
 });
@@ -184,7 +185,9 @@ const pendingActivitySchema = z
     lastStartedAt: z.string().optional(),
     nextAttemptAt: z.string().optional(),
     expiresAt: z.string().optional(),
-    lastFailure: z.object({ type: z.string(), message: z.string() }).strict().optional(),
+    lastFailure: z.object({ type: z.string(), message: z.string(), httpStatus: z.number().int().optional() }).strict().optional(),
+    activityId: z.string(),
+    lastAttemptCompletedAt: z.string().optional(),
   })
   .strict();
 
@@ -201,7 +204,12 @@ export const opsDetailSchema = z
     stage: listStageSchema,
     stageEnteredAt: z.string(),
     needsAttention: z.boolean(),
-    lastError: z.object({ type: z.string(), step: z.string().optional(), message: z.string().optional(), at: z.string().optional() }).strict().optional(),
+    lastError: stepErrorSchema
+      .partial()
+      .required({ type: true })
+      .strict()
+      .optional()
+      .meta({ description: 'The failing step’s latest failure, its attempts and since when, brought up to date from the pending activity' }),
     pendingActivities: z.array(pendingActivitySchema),
   })
   .strict();

@@ -38,6 +38,25 @@ describe('ApiSecrets', () => {
     expect(s.checkPartnerKycLink('id', 'v1', 101, sig)).toBe(false);
   });
 
+  it('after a rotation (the old key listed), verifies what the old key signed and offers the ids it derived; unlisted keys verify nothing', () => {
+    const oldKey = key;
+    const before = new ApiSecrets(oldKey);
+    const after = new ApiSecrets(randomBytes(32).toString('base64'), [oldKey]);
+    const id = '6f1c2a4e-0000-4000-8000-000000000003';
+    expect(after.checkAccessToken(id, before.accessTokenFor(id))).toBe(true);
+    expect(after.checkAccessToken(id, after.accessTokenFor(id))).toBe(true);
+    expect(after.accessTokenFor(id)).not.toBe(before.accessTokenFor(id));
+    expect(after.checkPartnerKycLink(id, 'v1', 100, before.signPartnerKycLink(id, 'v1', 100))).toBe(true);
+    expect(after.openPageToken(before.signPageToken('dG9rZW4', 'scope'), 'scope')).toBe('dG9rZW4');
+    expect(after.hashMatches('idem', 'k', before.hash('idem', 'k'))).toBe(true);
+    expect(after.hashMatches('idem', 'other', before.hash('idem', 'k'))).toBe(false);
+    expect(after.onboardingIdsForExternalRef('abc')).toEqual([after.onboardingIdForExternalRef('abc'), before.onboardingIdForExternalRef('abc')]);
+    expect(after.onboardingIdsForIdempotencyKey('abc')[1]).toBe(before.onboardingIdForIdempotencyKey('abc'));
+    const unrelated = new ApiSecrets(randomBytes(32).toString('base64'));
+    expect(unrelated.checkAccessToken(id, before.accessTokenFor(id))).toBe(false);
+    expect(unrelated.openPageToken(before.signPageToken('dG9rZW4', 'scope'), 'scope')).toBeUndefined();
+  });
+
   it('hashes bodies canonically and compares strings in constant time', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } })).toBe('{"a":{"d":[1,{"x":1,"y":2}]},"b":1}');
     expect(constantTimeEqual('abc', 'abc')).toBe(true);
@@ -69,6 +88,7 @@ describe('helpers', () => {
     expect(url.origin + url.pathname).toBe(`https://onboarding.example/api/onboardings/${view.onboardingId}/partner-kyc`);
     const exp = Number(url.searchParams.get('exp'));
     expect(exp).toBeGreaterThan(Date.now() / 1000);
+    expect(url.searchParams.get('v')).toBe('ver-1');
     expect(secrets.checkPartnerKycLink(view.onboardingId, 'ver-1', exp, url.searchParams.get('sig') ?? '')).toBe(true);
     // Without a verification id there is no link to give yet: the user waits.
     expect(decorateView(ctx, req, { ...view, ids: {} }).nextAction).toEqual({ type: 'WAIT' });

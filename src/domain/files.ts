@@ -1,7 +1,6 @@
 // Uploaded files as the workflow sees them: references into the service's file store, never
 // the bytes (Temporal payloads are limited to 2 MB and would carry personal documents).
 import { z } from 'zod';
-import { matching } from './kyc-record';
 import { FILE_PURPOSES } from './onboarding';
 
 export const ALLOWED_FILE_TYPES = ['image/jpeg', 'image/png', 'application/pdf'] as const;
@@ -12,8 +11,7 @@ export const storedFileSchema = z.object({
   fileId: z.string().min(1),
   contentType: z.enum(ALLOWED_FILE_TYPES),
   size: z.number().int().positive().max(MAX_FILE_BYTES),
-  // Not .regex(): the workflow's shared context freezes this schema (see matching in kyc-record.ts).
-  sha256: matching('^[0-9a-f]{64}$', 'a SHA-256 digest in lower-case hex'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type StoredFile = z.infer<typeof storedFileSchema>;
 

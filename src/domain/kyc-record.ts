@@ -3,21 +3,8 @@
 import { z } from 'zod';
 import { dateTime, text } from './json-text';
 
-/**
- * A string matching the pattern `source`. Not zod's .regex(): this module is loaded into the
- * worker's shared workflow context (src/worker/workflow-preload.ts), which deep-freezes it, and zod
- * resets a pattern's lastIndex on every check, which throws on a frozen RegExp ("Cannot assign to
- * read only property 'lastIndex'"), so the workflow could not check any KYC data. A RegExp made for
- * each check is never frozen; the JSON Schema (/openapi.json) keeps the pattern.
- */
-export const matching = (source: string, message: string) =>
-  z
-    .string()
-    .refine((s) => new RegExp(source).test(s), message)
-    .meta({ pattern: source });
-
-const countryCode = matching('^[A-Z]{2}$', 'an ISO 3166 alpha-2 country code such as "BG"');
-const isoDate = matching('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', 'a date as YYYY-MM-DD');
+const countryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as "BG"');
+const isoDate = z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'a date as YYYY-MM-DD');
 // A code from one of 10nPay's lookup lists (GET /reference/kyc-options): the list's `value` as a
 // string, whatever form 10nPay gives it (digits or words). Which values exist is 10nPay's to say,
 // so the API checks them against the lists it read, not against a pattern invented here.
@@ -128,8 +115,8 @@ export const kycRecordSchema = z
       issuingCountry: countryCode,
     }),
     finances: financesSchema,
-    taxResidences: matching('^[A-Z]{2}(,[A-Z]{2})*$', 'ISO country codes such as "BG" or "BG,DE"'),
-    secondaryLanguage: matching('^[A-Z]{3}$', 'an ISO 639-2 code such as "BUL"').optional(),
+    taxResidences: z.string().regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'ISO country codes such as "BG" or "BG,DE"'),
+    secondaryLanguage: z.string().regex(/^[A-Z]{3}$/, 'an ISO 639-2 code such as "BUL"').optional(),
     device: z
       .object({
         ip: text(3, 45),

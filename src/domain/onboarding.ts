@@ -61,6 +61,12 @@ export const stepErrorSchema = z.object({
   type: z.string(),
   message: z.string(),
   at: z.string(),
+  /** The provider's HTTP status on the latest failure, when it answered. */
+  httpStatus: z.number().int().optional(),
+  /** How many attempts the step has made so far (the latest failure's attempt). */
+  attempts: z.number().int().optional(),
+  /** When the step started failing (the start of the step whose attempts all failed). */
+  since: z.string().optional(),
 });
 export type StepError = z.infer<typeof stepErrorSchema>;
 

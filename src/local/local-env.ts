@@ -50,9 +50,12 @@ export function portsFrom(env: NodeJS.ProcessEnv): LocalPorts {
 /** Secrets generated on first start; the environment wins over the file when it sets one. */
 const GENERATED_SECRETS = {
   PAYLOAD_ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
+  API_SIGNING_KEY: () => randomBytes(32).toString('base64'),
   OPS_API_KEY: () => `ops-${randomBytes(18).toString('base64url')}`,
   PARTNER_API_KEY: () => `p100-${randomBytes(18).toString('base64url')}`,
   PARTNER_WEBHOOK_TOKEN: () => `whk-${randomBytes(24).toString('base64url')}`,
+  // Signs the outbound events; the sandbox's integrator receiver verifies with the same secret.
+  INTEGRATOR_WEBHOOK_SECRET: () => `whsec_${randomBytes(32).toString('base64')}`,
   // The local PostgreSQL superuser's password, set by initdb on first start.
   POSTGRES_PASSWORD: () => randomBytes(18).toString('base64url'),
 } as const;
@@ -153,6 +156,7 @@ export function localEnvironment(args: {
     TEMPORAL_NAMESPACE: 'default',
     TASK_QUEUE: 'onboarding',
     PAYLOAD_ENCRYPTION_KEY: secrets.PAYLOAD_ENCRYPTION_KEY,
+    API_SIGNING_KEY: secrets.API_SIGNING_KEY,
     // The worker's Prometheus endpoint (Temporal's worker metrics and the service's own).
     WORKER_METRICS_ADDRESS: '127.0.0.1:9464',
     // 10nPay → the sandbox (HTTP for the API, HTTPS with client certificate for the token).
@@ -165,6 +169,8 @@ export function localEnvironment(args: {
     TENNPAY_CA_CERT: certs.caCertPath,
     // P100 → the sandbox; it delivers webhooks to our API with the shared token.
     PARTNER_BASE_URL: `${sandbox}${SANDBOX_PREFIXES.partner}`,
+    // The local sandbox serves plain http on loopback; production provider URLs must be https.
+    PROVIDER_ALLOW_HTTP: 'true',
     PARTNER_API_KEY: secrets.PARTNER_API_KEY,
     PARTNER_WEBHOOK_TOKEN: secrets.PARTNER_WEBHOOK_TOKEN,
     // The API
@@ -184,6 +190,9 @@ export function localEnvironment(args: {
     BORICA_SUCCESS_URL: `${api}/app/borica/success`,
     BORICA_FAIL_URL: `${api}/app/borica/fail`,
     PARTNER_WEBHOOK_URL: `${api}/webhooks/partner`,
+    // Outbound events → the sandbox's integrator back office (its page: /integrator/ on the sandbox).
+    INTEGRATOR_WEBHOOK_URL: `${sandbox}${SANDBOX_PREFIXES.integrator}/events`,
+    INTEGRATOR_WEBHOOK_SECRET: secrets.INTEGRATOR_WEBHOOK_SECRET,
   };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;

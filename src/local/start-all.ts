@@ -238,6 +238,7 @@ async function main(): Promise<void> {
     selected.has('api') && `  Frontend          http://localhost:${ports.PORT}/app/  (the reference onboarding app)`,
     selected.has('sandbox') &&
       `  Provider sandbox  http://localhost:${ports.SANDBOX_PORT}  (10nPay token endpoint, mutual TLS: https://localhost:${ports.SANDBOX_AUTH_PORT})`,
+    selected.has('sandbox') && `  Back office       http://localhost:${ports.SANDBOX_PORT}/integrator/  (the outbound events received, signatures checked)`,
     devServer && `  Temporal          ${devServer.address}  (namespace ${namespace})`,
     devServer?.uiUrl && `  Temporal UI       http://localhost:${ports.TEMPORAL_UI_PORT}`,
     postgres && `  PostgreSQL        127.0.0.1:${ports.POSTGRES_PORT}  (database ${LOCAL_POSTGRES.database}, user ${LOCAL_POSTGRES.user}, password POSTGRES_PASSWORD in ${rel(secretsFile)})`,

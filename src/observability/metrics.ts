@@ -8,6 +8,7 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   onboardingsStarted: Counter<'outcome'>;
   webhooksReceived: Counter<'type' | 'outcome'>;
+  opsAuthFailures: Counter<'outcome'>;
 }
 
 export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}): Metrics {
@@ -38,6 +39,12 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
       name: 'partner_webhooks_total',
       help: 'Partner webhook deliveries, by event type and outcome',
       labelNames: ['type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    opsAuthFailures: new Counter({
+      name: 'ops_auth_failures_total',
+      help: 'Calls with a wrong ops key: rejected (401), or throttled (429) once an address failed too often',
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
   };

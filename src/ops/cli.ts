@@ -25,6 +25,7 @@ import {
   runAction,
   runBatch,
 } from './onboardings';
+import { NoEventDelivery, listUndelivered, redeliver } from './outbound-events';
 import { quietRuntime, readHistoryFiles, replayCheck, runningHistories } from './replay';
 import { type ResetTarget, UnsafeReset, resetOnboarding } from './reset';
 
@@ -44,6 +45,10 @@ const USAGE = `Usage: npm run ops -- <command> [options]
         Temporal reset after a fix is deployed; never to before a non-idempotent provider call
   replay-check [--running] [--files DIR] [--workflows PATH] [--limit N] [--json]
         replay histories against the current workflow code; exit 1 on non-determinism
+  outbound-events [--limit N] [--json]
+        onboardings whose events to the integrator's back office are undelivered: events, attempt, last failure
+  redeliver <onboardingId> | redeliver --all
+        attempt one onboarding's (or every onboarding's) undelivered outbound events now, in order
   migrate [--json]
         apply the onboarding record's pending migrations (DATABASE_URL); the worker and API do at start-up too
   erase-personal-data [--json]
@@ -133,6 +138,7 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
         to: { type: 'string' },
         'dry-run': { type: 'boolean' },
         running: { type: 'boolean' },
+        all: { type: 'boolean' },
         files: { type: 'string' },
         workflows: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -279,6 +285,30 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
         print(human, { ok: failed.length === 0, outcomes });
         return failed.length ? 1 : 0;
       }
+      case 'outbound-events': {
+        const { items, truncated } = await listUndelivered(await connect(), limit ?? 200);
+        const rows = items.map((i) => [
+          i.onboardingId,
+          i.pending.map((p) => `${p.seq}:${p.stage}`).join(' '),
+          i.stalled ? `STALLED since ${i.stalled.since}` : String(i.attempt ?? ''),
+          i.nextAttemptAt ?? '',
+          i.stalled?.error ?? i.lastFailure ?? '',
+        ]);
+        print(
+          items.length === 0
+            ? 'Every outbound event is delivered.'
+            : `${table(['ONBOARDING', 'UNDELIVERED (SEQ:STAGE)', 'ATTEMPT', 'NEXT ATTEMPT', 'LAST FAILURE'], rows)}\n${items.length} onboarding(s)${truncated ? ' (more: raise --limit)' : ''}`,
+          { items, truncated },
+        );
+        return 0;
+      }
+      case 'redeliver': {
+        if (values.all === (positionals.length > 1)) throw new UsageError('redeliver takes one onboarding id, or --all');
+        const id = values.all ? undefined : onlyId(positionals, 'redeliver');
+        const done = await redeliver(await connect(), id);
+        print(`redelivery asked of ${done.onboardingIds.length} onboarding(s)${done.truncated ? '; more undelivered: run it again' : ''}`, done);
+        return 0;
+      }
       case 'migrate': {
         const url = loadRecordConfig(io.env).DATABASE_URL;
         if (!url) throw new ConfigError('migrate needs DATABASE_URL (the onboarding record\'s postgres:// URL)');
@@ -319,6 +349,7 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
 /** A one-line explanation of an error, for people. */
 function explain(err: unknown): string {
   if (err instanceof WorkflowNotFoundError) return 'no such onboarding';
+  if (err instanceof NoEventDelivery) return err.message;
   if (err instanceof OnboardingHasEnded) return err.message;
   if (err instanceof UnsafeReset) return `refusing to reset: ${err.message}`;
   if (err instanceof WorkflowUpdateFailedError) {

@@ -12,7 +12,8 @@ import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/int
 import { google, temporal } from '@temporalio/proto';
 import { parse as parseIsoDuration, toSeconds } from 'iso8601-duration';
 import { z } from 'zod';
-import { type OnboardingView, STAGES, type Stage, isEndStage, onboardingIdFromWorkflowId } from '../domain/onboarding';
+import type { OnboardingActivities } from '../activities/types';
+import { type OnboardingView, STAGES, type StepError, type Stage, isEndStage, onboardingIdFromWorkflowId } from '../domain/onboarding';
 import {
   ONBOARDING_WORKFLOW_TYPE,
   executionStatusName,
@@ -31,7 +32,7 @@ import {
   PartnerExternalUserId,
   TennpayUserId,
 } from '../temporal/search-attributes';
-import { cancelOnboarding, onboardingView, restartIdentification, retryStep } from '../workflows/messages';
+import { cancelOnboarding, onboardingView, restartIdentification, retryStep, stepRetried } from '../workflows/messages';
 
 export const OPS_ACTIONS = ['retry', 'restart-identification', 'cancel'] as const;
 export type OpsAction = (typeof OPS_ACTIONS)[number];
@@ -208,6 +209,7 @@ export async function countByStage(client: Client): Promise<{ byStage: Partial<R
 // ------------------------------------------------------------------------------------------ one
 
 export interface PendingActivity {
+  activityId: string;
   activityType: string;
   state: string;
   attempt: number;
@@ -216,7 +218,15 @@ export interface PendingActivity {
   lastStartedAt?: string;
   nextAttemptAt?: string;
   expiresAt?: string;
-  lastFailure?: { type: string; message: string };
+  lastFailure?: FailureSummary;
+  lastAttemptCompletedAt?: string;
+}
+
+/** An activity failure as ops see it: its type, a message free of personal data, the provider's HTTP status. */
+export interface FailureSummary {
+  type: string;
+  message: string;
+  httpStatus?: number;
 }
 
 export interface OnboardingDetail {
@@ -240,7 +250,7 @@ export interface OnboardingDetail {
 
 const ACTIVITY_STATES = temporal.api.enums.v1.PendingActivityState;
 
-async function failureSummary(client: Client, failure: temporal.api.failure.v1.IFailure | null | undefined): Promise<{ type: string; message: string } | undefined> {
+async function failureSummary(client: Client, failure: temporal.api.failure.v1.IFailure | null | undefined): Promise<FailureSummary | undefined> {
   if (!failure) return undefined;
   let decoded: Error | undefined;
   try {
@@ -251,8 +261,11 @@ async function failureSummary(client: Client, failure: temporal.api.failure.v1.I
   // An activity's ApplicationFailure, or a timeout whose cause is the last ApplicationFailure.
   let e: unknown = decoded;
   for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
-    const typed = e as Error & { type?: string | null };
-    if (typed.name === 'ApplicationFailure' && typed.type) return { type: typed.type, message: typed.message.slice(0, 500) };
+    const typed = e as Error & { type?: string | null; details?: unknown[] | null };
+    if (typed.name === 'ApplicationFailure' && typed.type) {
+      const httpStatus = (typed.details?.[0] as { httpStatus?: unknown } | null | undefined)?.httpStatus;
+      return { type: typed.type, message: typed.message.slice(0, 500), ...(typeof httpStatus === 'number' ? { httpStatus } : {}) };
+    }
     if (!(e as { cause?: unknown }).cause) break;
     e = (e as { cause?: unknown }).cause;
   }
@@ -267,6 +280,7 @@ export async function pendingActivitiesOf(client: Client, description: WorkflowE
       const lastFailure = await failureSummary(client, a.lastFailure);
       const iso = (ts: google.protobuf.ITimestamp | null | undefined) => toDate(ts)?.toISOString();
       const entry: PendingActivity = {
+        activityId: a.activityId ?? '',
         activityType: a.activityType?.name ?? 'unknown',
         state: typeof state === 'string' ? state.replace(/^PENDING_ACTIVITY_STATE_/, '') : 'UNKNOWN',
         attempt: a.attempt ?? 0,
@@ -280,10 +294,46 @@ export async function pendingActivitiesOf(client: Client, description: WorkflowE
       if (lastStartedAt) entry.lastStartedAt = lastStartedAt;
       if (nextAttemptAt) entry.nextAttemptAt = nextAttemptAt;
       if (expiresAt) entry.expiresAt = expiresAt;
+      const lastAttemptCompletedAt = iso(a.lastAttemptCompleteTime);
+      if (lastAttemptCompletedAt) entry.lastAttemptCompletedAt = lastAttemptCompletedAt;
       if (lastFailure) entry.lastFailure = lastFailure;
       return entry;
     }),
   );
+}
+
+/**
+ * Activities that poll by failing until there is something to return: their "not yet" is no
+ * failing step.
+ */
+const POLLING_ACTIVITIES: readonly string[] = ['awaitIdentificationStatus'] satisfies (keyof OnboardingActivities)[];
+
+/**
+ * The provider step failing now, if any: a pending step activity with a failed attempt behind
+ * it, in its quick retries (before the workflow flags it) as in its slow ones (after).
+ */
+export function failingStep(pending: readonly PendingActivity[]): PendingActivity | undefined {
+  return pending.find((a) => !POLLING_ACTIVITIES.includes(a.activityType) && (a.lastFailure !== undefined || a.attempt > 1));
+}
+
+/**
+ * lastError brought up to date with the failing activity: its latest failure and the attempts
+ * made. Once the workflow has flagged the step (its quick retries are over), the slow activity's
+ * attempts add to those the flag counted; before, the activity is all there is.
+ */
+export function currentStepError(flagged: StepError | undefined, failing: PendingActivity, now = new Date()): StepError {
+  const failedHere = Math.max(failing.attempt - 1, failing.lastFailure ? 1 : 0);
+  const latest = failing.lastFailure ?? (flagged ? { type: flagged.type, message: flagged.message } : { type: 'ActivityFailure', message: 'the step is being retried' });
+  const httpStatus = failing.lastFailure ? failing.lastFailure.httpStatus : flagged?.httpStatus;
+  return {
+    step: flagged?.step ?? failing.activityType,
+    type: latest.type,
+    message: latest.message,
+    at: failing.lastAttemptCompletedAt ?? flagged?.at ?? now.toISOString(),
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    attempts: (flagged?.attempts ?? 0) + failedHere,
+    since: flagged?.since ?? flagged?.at ?? failing.scheduledAt ?? now.toISOString(),
+  };
 }
 
 /** Thrown when the onboarding does not exist. */
@@ -319,6 +369,11 @@ export async function describeOnboarding(client: Client, onboardingId: string, {
     if (view.lastError) detail.lastError = view.lastError;
   } catch (err) {
     detail.viewUnavailable = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 200) : 'no answer';
+  }
+  const failing = failingStep(detail.pendingActivities);
+  if (failing) {
+    const flagged = detail.view?.needsAttention && detail.view.lastError ? detail.view.lastError : undefined;
+    detail.lastError = currentStepError(flagged, failing);
   }
   return detail;
 }
@@ -358,8 +413,26 @@ export async function runAction(client: Client, onboardingId: string, action: Op
   const updateId = `ops-${action}-${randomUUID()}`;
   const requestedBy = options.requestedBy;
   switch (action) {
-    case 'retry':
+    case 'retry': {
+      // A step failing inside its activity (quick or slow retries): the server resets the
+      // activity, which starts the next attempt now (or right after a running one ends). A step
+      // waiting on the workflow's own timer (onboardings flagged before the slow retries moved
+      // into the activity) is re-driven by the update, which refuses when nothing is failing.
+      const failing = failingStep(await pendingActivitiesOf(client, description));
+      if (failing) {
+        await client.workflowService.resetActivity({
+          namespace: client.options.namespace,
+          execution: { workflowId: description.workflowId, runId: description.runId },
+          identity: 'onboarding-ops',
+          id: failing.activityId,
+          resetHeartbeat: true,
+        });
+        // The workflow did not take part: it hears of the retry so that the trail names the actor.
+        await handle.signal(stepRetried, { requestedBy });
+        return { retried: failing.activityType };
+      }
       return handle.executeUpdate(retryStep, { args: [{ requestedBy }], updateId });
+    }
     case 'restart-identification':
       return handle.executeUpdate(restartIdentification, { args: [{ requestedBy }], updateId });
     case 'cancel':

@@ -35,6 +35,8 @@ export interface SandboxOptions {
   smsMaxAttempts?: number;
   /** Delay before P100's asynchronous webhooks (file added, user ACTIVE). Default 200 ms. */
   partnerAsyncDelayMs?: number;
+  /** The integrator's receiver (/integrator/events) verifies signatures with this INTEGRATOR_WEBHOOK_SECRET. */
+  integratorWebhookSecret?: string;
 }
 
 export type ResolvedOptions = Required<Omit<SandboxOptions, 'boricaSuccessUrl' | 'boricaFailUrl' | 'partnerWebhookBaseUrl'>> &
@@ -55,6 +57,7 @@ export const DEFAULTS = {
   smsResendCooldownMs: 30_000,
   smsMaxAttempts: 5,
   partnerAsyncDelayMs: 200,
+  integratorWebhookSecret: 'whsec_c2FuZGJveC1pbnRlZ3JhdG9yLXdlYmhvb2stc2VjcmV0',
 } satisfies ResolvedOptions;
 
 export interface SandboxUrls {
@@ -63,6 +66,8 @@ export interface SandboxUrls {
   partnerBaseUrl: string;
   boricaBaseUrl: string;
   controlUrl: string;
+  /** The integrator's back office: POST events here; GET shows what arrived. */
+  integratorWebhookUrl: string;
 }
 
 export interface SandboxContext {

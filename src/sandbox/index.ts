@@ -10,6 +10,7 @@ import { ensureCertificates } from './certificates';
 import { controlRouter } from './control';
 import { DEFAULTS, type ResolvedOptions, type SandboxContext, type SandboxOptions, type SandboxUrls } from './context';
 import { Switches } from './faults';
+import { integratorRouter, type IntegratorArrival } from './integrator';
 import { partnerRouter } from './partner';
 import { SandboxState } from './state';
 import { createAuthServer } from './tennpay-auth';
@@ -21,10 +22,12 @@ export { SWITCH_NAMES, ENDPOINTS, type SwitchInput, type SwitchName } from './fa
 export { thumbprintOfFile, thumbprintOfPem, ensureCertificates } from './certificates';
 
 /** Path prefixes on the main port. */
-export const PREFIXES = { tennpay: '/tennpay', borica: '/borica', partner: '/p100', control: '/_sandbox' } as const;
+export const PREFIXES = { tennpay: '/tennpay', borica: '/borica', partner: '/p100', control: '/_sandbox', integrator: '/integrator' } as const;
 
 export interface Sandbox extends SandboxUrls {
   certs: { clientCertPath: string; clientKeyPath: string; caCertPath: string };
+  /** What the integrator's receiver got, newest first. */
+  integratorArrivals(): IntegratorArrival[];
   /** Waits until no webhook is queued or being retried. */
   webhooksIdle(): Promise<void>;
   close(): Promise<void>;
@@ -53,7 +56,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const certs = await ensureCertificates(opts.certDir);
   const state = new SandboxState();
   const switches = new Switches(state);
-  const urls: SandboxUrls = { tennpayBaseUrl: '', authUrl: '', partnerBaseUrl: '', boricaBaseUrl: '', controlUrl: '' };
+  const urls: SandboxUrls = { tennpayBaseUrl: '', authUrl: '', partnerBaseUrl: '', boricaBaseUrl: '', controlUrl: '', integratorWebhookUrl: '' };
+  const integrator = integratorRouter(opts.integratorWebhookSecret);
   const ctx: SandboxContext = { opts, state, switches, webhooks: new WebhookSender(opts, state, switches), urls };
 
   const app = express();
@@ -63,6 +67,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   app.use(PREFIXES.borica, boricaRouter(ctx));
   app.use(PREFIXES.partner, partnerRouter(ctx));
   app.use(PREFIXES.control, controlRouter(ctx));
+  app.use(PREFIXES.integrator, integrator.router);
   app.use((_req, res) => {
     res.status(404).end();
   });
@@ -84,12 +89,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     partnerBaseUrl: `${base}${PREFIXES.partner}`,
     boricaBaseUrl: `${base}${PREFIXES.borica}`,
     controlUrl: `${base}${PREFIXES.control}`,
+    integratorWebhookUrl: `${base}${PREFIXES.integrator}/events`,
   } satisfies SandboxUrls);
 
   let closing: Promise<void> | undefined;
   return {
     ...urls,
     certs: { clientCertPath: certs.clientCertPath, clientKeyPath: certs.clientKeyPath, caCertPath: certs.caCertPath },
+    integratorArrivals: integrator.arrivals,
     webhooksIdle: () => ctx.webhooks.idle(),
     close: () =>
       (closing ??= (async () => {

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     partnerWebhookToken: env.PARTNER_WEBHOOK_TOKEN || undefined,
     partnerApiKey: env.PARTNER_API_KEY || undefined,
     tennpayClientId: env.TENNPAY_CLIENT_ID || undefined,
+    integratorWebhookSecret: env.INTEGRATOR_WEBHOOK_SECRET || undefined,
     statusDelayMs: env.SANDBOX_STATUS_DELAY_MS ? num(env.SANDBOX_STATUS_DELAY_MS, 1000) : undefined,
   });
   // URLs and file paths only: no keys, tokens or personal data on the console.
@@ -29,8 +30,10 @@ async function main(): Promise<void> {
       `  TENNPAY_CLIENT_KEY=${sandbox.certs.clientKeyPath}`,
       `  TENNPAY_CA_CERT=${sandbox.certs.caCertPath}`,
       `  PARTNER_BASE_URL=${sandbox.partnerBaseUrl}`,
+      '  PROVIDER_ALLOW_HTTP=true',
       `  borica pages:  ${sandbox.boricaBaseUrl}`,
       `  control API:   ${sandbox.controlUrl}`,
+      `  INTEGRATOR_WEBHOOK_URL=${sandbox.integratorWebhookUrl} (the back office's page: ${sandbox.integratorWebhookUrl.replace(/events$/, '')})`,
       `  webhooks to:   ${env.PARTNER_WEBHOOK_URL || '(none configured; recorded only)'}`,
     ].join('\n'),
   );

@@ -57,7 +57,8 @@ export function describeConnection(config: ConnectionSettings): string {
 const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
 
 function connectionError(config: ConnectionSettings, err: unknown): TemporalConnectionError {
-  const hint = config.TEMPORAL_TLS_CERT ? '' : '; if the server requires mutual TLS, set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY';
+  const tlsWithoutCert = temporalConnectionOptions(config).tls !== undefined && !config.TEMPORAL_TLS_CERT;
+  const hint = tlsWithoutCert ? '; if the server requires mutual TLS, set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY' : '';
   return new TemporalConnectionError(`Cannot connect to Temporal at ${describeConnection(config)}: ${firstLine(err)}${hint}`);
 }
 

@@ -10,6 +10,8 @@ export const OnboardingLastErrorType = defineSearchAttributeKey('OnboardingLastE
 export const OnboardingExternalRefHash = defineSearchAttributeKey('OnboardingExternalRefHash', SearchAttributeType.KEYWORD);
 export const TennpayUserId = defineSearchAttributeKey('TennpayUserId', SearchAttributeType.INT);
 export const PartnerExternalUserId = defineSearchAttributeKey('PartnerExternalUserId', SearchAttributeType.KEYWORD);
+/** On an onboarding's event delivery workflow: events wait to reach the integrator's receiver. */
+export const IntegratorEventsPending = defineSearchAttributeKey('IntegratorEventsPending', SearchAttributeType.BOOL);
 
 export const ONBOARDING_SEARCH_ATTRIBUTES = [
   OnboardingStage,
@@ -19,4 +21,5 @@ export const ONBOARDING_SEARCH_ATTRIBUTES = [
   OnboardingExternalRefHash,
   TennpayUserId,
   PartnerExternalUserId,
+  IntegratorEventsPending,
 ] as const;

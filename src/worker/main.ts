@@ -2,6 +2,7 @@
 // More workers on the same task queue are how the service scales past one machine.
 import { Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities, createActivityDependencies } from '../activities';
+import { createIntegratorActivities, integratorClientOf } from '../activities/integrator';
 import { loadWorkerConfig } from '../config';
 import { createLogger } from '../observability/logger';
 import { temporalLoggerOf } from '../observability/temporal-logger';
@@ -34,7 +35,11 @@ async function main(): Promise<void> {
     temporal: config.temporal,
     cache: config.cache,
     connection,
-    activities: createActivities({ ...createActivityDependencies(config, config.fileStoreDir), record: opened?.record }),
+    // deliverIntegratorEvent: the outbound events' delivery workflows run on this task queue too.
+    activities: {
+      ...createActivities({ ...createActivityDependencies(config, config.fileStoreDir), record: opened?.record }),
+      ...createIntegratorActivities(integratorClientOf(config.integrator)),
+    },
     workflowBundle,
   });
   // The worker installs its own SIGINT/SIGTERM handlers: it stops polling, lets running tasks

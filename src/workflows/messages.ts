@@ -39,5 +39,7 @@ export const cancelOnboarding = defineUpdate<{ cancelled: true }, [OpsAction & {
 // Signals: hints and events that must be accepted even when the workflow is not waiting for them.
 export const boricaRedirectReceived = defineSignal<[BoricaRedirect]>('boricaRedirectReceived');
 export const partnerEventReceived = defineSignal<[PartnerEvent]>('partnerEventReceived');
+/** Ops retried a failing step through the server (its activity reset): the trail records the action and its actor. */
+export const stepRetried = defineSignal<[OpsAction]>('stepRetried');
 
 export const onboardingView = defineQuery<OnboardingView>('onboardingView');

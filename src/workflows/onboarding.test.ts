@@ -11,6 +11,7 @@ import type { OnboardingInput, OnboardingView, Stage } from '../domain/onboardin
 import { FakeProviders } from '../../test/support/fake-providers';
 import { testKycRecord, testOnboardingInput, testSettings } from '../../test/support/fixtures';
 import { createTimeSkippingEnv } from '../../test/support/temporal';
+import { attemptStamping } from '../activities/attempt-interceptor';
 import { WORKFLOWS_PATH } from '../worker/worker';
 import * as messages from './messages';
 import { onboardingWorkflow } from './onboarding';
@@ -31,7 +32,13 @@ beforeAll(async () => {
 beforeEach(async () => {
   providers.partnerAccountAnswer = { partnerUserId: 'p100-user', poaRequiredForExtended: false, alreadyExisted: false };
   env = await createTimeSkippingEnv();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle, activities: providers.activities() });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle,
+    activities: providers.activities(),
+    interceptors: { activity: [attemptStamping] },
+  });
   running = worker.run();
 });
 
@@ -355,7 +362,14 @@ describe('identification and signing', () => {
       await stop(handle);
     }
     const [onePoll, hundredPolls] = runs as [(typeof runs)[0], (typeof runs)[0]];
-    expect(hundredPolls.commands).toEqual(onePoll.commands);
+    // The record's writes are local activities flushed one after the other (src/workflows/record.ts):
+    // how many there are does not depend on the polls, but where a marker lands among the other
+    // events depends on how fast the local activity answered. So: the same commands in the same
+    // order without the markers, and as many markers.
+    const withoutMarkers = (commands: string[]) => commands.filter((c) => c !== 'MARKER_RECORDED');
+    const markers = (commands: string[]) => commands.length - withoutMarkers(commands).length;
+    expect(withoutMarkers(hundredPolls.commands)).toEqual(withoutMarkers(onePoll.commands));
+    expect(markers(hundredPolls.commands)).toBe(markers(onePoll.commands));
     // Each phase's fast poll answered on its last attempt: the polls really happened, as retries.
     expect(onePoll.pollAttempts).toEqual([1, 1]);
     expect(hundredPolls.pollAttempts).toHaveLength(2);
@@ -385,8 +399,8 @@ function commandsAndPolls(history: Awaited<ReturnType<Handle['fetchHistory']>>):
 }
 
 describe('finalize and provider steps that keep failing', () => {
-  it('retries a finalize that answers "not yet", flags it for ops after the bounded time, and goes on once it succeeds', async () => {
-    const { handle, input } = await start({ ...withProfile(), settings: testSettings({ stepAttentionAfter: '2m', stepSlowRetryInterval: '10m' }) });
+  it('flags a failing finalize for ops once its quick retries are over, then retries it slowly in one activity until it works', async () => {
+    const { handle, input } = await start({ ...withProfile(), settings: testSettings({ stepAttentionAfter: '15s', stepSlowRetryInterval: '10m' }) });
     await toSignature(handle, input);
     // 10nPay's status lags: finalize answers 400 for a while after DOCUMENT_SIGN_SUCCESS.
     providers.failNext('finalizeIdentification', ...Array<string>(200).fill('IdentificationNotCompleted'));
@@ -395,15 +409,35 @@ describe('finalize and provider steps that keep failing', () => {
     await reach(handle, 'FINALIZING');
     let v = await view(handle);
     for (let i = 0; i < 20 && !v.needsAttention; i++) {
-      await env.sleep('30s');
+      await env.sleep('5s');
       v = await view(handle);
     }
-    expect(v).toMatchObject({ stage: 'FINALIZING', needsAttention: true, lastError: { step: 'finalizeIdentification' } });
+    // The quick retries of STEP_ATTENTION_AFTER are over: the step is flagged with its last failure.
+    expect(v).toMatchObject({
+      stage: 'FINALIZING',
+      needsAttention: true,
+      lastError: { step: 'finalizeIdentification', type: 'IdentificationNotCompleted', httpStatus: 400, attempts: expect.any(Number), since: expect.any(String) },
+    });
+    const flagged = v.lastError!;
+    expect(flagged.attempts).toBeGreaterThanOrEqual(2);
+    // The quick window's attempts (the slow activity may already have made its first one).
+    expect(flagged.attempts).toBeLessThanOrEqual(providers.calls['finalizeIdentification']!);
+    expect(Date.parse(flagged.since!)).toBeLessThanOrEqual(Date.parse(flagged.at));
+    // The slow retries: several more attempts, every STEP_SLOW_RETRY_INTERVAL.
+    const callsAtFlag = providers.calls['finalizeIdentification']!;
+    for (let i = 0; i < 10 && providers.calls['finalizeIdentification']! < callsAtFlag + 3; i++) await env.sleep('10m');
+    expect(providers.calls['finalizeIdentification']).toBeGreaterThanOrEqual(callsAtFlag + 3);
+    expect((await view(handle)).stage).toBe('FINALIZING');
     providers.failures['finalizeIdentification'] = [];
-    // Ops re-drive it at once instead of waiting for the slow retry.
-    expect(await handle.executeUpdate(messages.retryStep, { args: [{ requestedBy: 'ops-test' }] })).toEqual({ retried: 'finalizeIdentification' });
+    v = await skipUntil(handle, 'AWAITING_PARTNER_KYC');
     v = await reachPartnerKyc(handle);
     expect(v).toMatchObject({ stage: 'AWAITING_PARTNER_KYC', nextAction: { type: 'OPEN_URL', purpose: 'PARTNER_KYC' }, needsAttention: false, ids: { individualId: expect.any(Number), correlationId: expect.any(String) } });
+    // Two finalize activities in the history (the quick window, then the slow one), whatever the
+    // number of attempts: the history does not grow with them.
+    const { commands } = commandsAndPolls(await handle.fetchHistory());
+    expect(commands.filter((c) => c === 'ACTIVITY_TASK_SCHEDULED finalizeIdentification')).toHaveLength(2);
+    // No workflow-level wait remains, so the retryStep update has nothing to re-drive.
+    await expect(handle.executeUpdate(messages.retryStep, { args: [{ requestedBy: 'ops-test' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await stop(handle);
   });
 

@@ -28,7 +28,7 @@ import { OnboardingEnded } from './onboarding-ended';
 import { PartnerStatuses } from './partner-status';
 import { Progress } from './progress';
 import { RecordWriter } from './record';
-import { describeFailure, failedWith, isBusinessFailure, providerCalls, type ProviderCalls, type Providers } from './provider-calls';
+import { describeFailure, failedWith, isBusinessFailure, lastAttemptFailure, providerCalls, type ProviderCalls, type Providers } from './provider-calls';
 
 export async function onboardingWorkflow(input: OnboardingInput): Promise<OnboardingView> {
   const onboarding = new Onboarding(input);
@@ -414,25 +414,49 @@ class Onboarding {
   }
 
   /**
-   * Runs a provider step. The activity's retry policy retries quickly for a bounded time; if the
-   * provider keeps failing, the step is flagged for ops and retried slowly, or at once when ops ask.
+   * Runs a provider step. The activity's retry policy retries quickly for a short window; if the
+   * provider keeps failing, the step is flagged for ops at once (lastError, needsAttention) and
+   * retried slowly inside one activity, whose next attempt ops can bring forward (ResetActivity).
    * Business outcomes (non-retryable failures) go to the caller.
    */
   private async withAttention<T>(step: string, call: (providers: Providers) => Promise<T>): Promise<T> {
+    const since = new Date().toISOString();
+    try {
+      const result = await call(this.calls.step);
+      this.progress.clearAttention();
+      return result;
+    } catch (err) {
+      if (isCancellation(err) || isBusinessFailure(err)) throw err;
+      // Onboardings whose step failed before this change waited on a workflow timer between
+      // 10-minute windows; they replay and go on that way.
+      if (!patched('step-slow-retries-in-one-activity')) return this.retryWithTimer(step, call, err);
+      const failure = lastAttemptFailure(err);
+      this.progress.flag({ step, ...failure, since });
+      log.warn('Provider step keeps failing; flagged for ops', { step, type: failure.type });
+      const result = await call(this.calls.slowStep);
+      this.progress.clearAttention();
+      return result;
+    }
+  }
+
+  /** The earlier slow retry: flag, wait STEP_SLOW_RETRY_INTERVAL or an ops retry (retryStep), call again. */
+  private async retryWithTimer<T>(step: string, call: (providers: Providers) => Promise<T>, firstError: unknown): Promise<T> {
+    let err = firstError;
     for (;;) {
+      if (isCancellation(err) || isBusinessFailure(err)) throw err;
+      this.progress.flag({ step, ...describeFailure(err) });
+      log.warn('Provider step keeps failing; flagged for ops', { step, type: describeFailure(err).type });
+      this.retryRequested = false;
+      this.awaitingRetry = true;
+      await condition(() => this.retryRequested, this.settings.stepSlowRetryInterval);
+      this.awaitingRetry = false;
+      this.retryRequested = false;
       try {
         const result = await call(this.calls.step);
         this.progress.clearAttention();
         return result;
-      } catch (err) {
-        if (isCancellation(err) || isBusinessFailure(err)) throw err;
-        this.progress.flag({ step, ...describeFailure(err) });
-        log.warn('Provider step keeps failing; flagged for ops', { step, type: describeFailure(err).type });
-        this.retryRequested = false;
-        this.awaitingRetry = true;
-        await condition(() => this.retryRequested, this.settings.stepSlowRetryInterval);
-        this.awaitingRetry = false;
-        this.retryRequested = false;
+      } catch (next) {
+        err = next;
       }
     }
   }
@@ -519,6 +543,7 @@ class Onboarding {
     );
 
     setHandler(messages.partnerEventReceived, (event) => this.partnerStatus.applyEvent(event));
+    setHandler(messages.stepRetried, (request) => this.progress.opsAction('retry', request.requestedBy));
 
     setHandler(
       messages.retryStep,

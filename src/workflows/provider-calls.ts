@@ -1,9 +1,11 @@
 // How the onboarding calls its providers: each kind of call gets the retry policy and timeouts
 // that fit it, declared here beside the proxies. Polling is a retry policy (constant interval,
 // capped by a schedule-to-close timeout), so its history does not grow with the number of polls.
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { OnboardingActivities } from '../activities/types';
+import type { ProviderFailureDetails } from '../activities/provider-failures';
 import type { FailureType } from '../domain/failures';
+import type { StepError } from '../domain/onboarding';
 import type { OnboardingSettings } from '../domain/onboarding';
 
 export type Providers = OnboardingActivities;
@@ -16,8 +18,8 @@ export type ProviderStep = <T>(step: string, call: (providers: Providers) => Pro
 
 export function providerCalls(settings: OnboardingSettings) {
   const steps: ActivityOptions = {
-    // A step retries quickly for a bounded time; after that the workflow flags it for ops and
-    // keeps retrying slowly (see Onboarding.withAttention).
+    // A step retries quickly for a short window (STEP_ATTENTION_AFTER, 15 s by default); after
+    // that the workflow flags it for ops and keeps retrying slowly (see Onboarding.withAttention).
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: settings.stepAttentionAfter,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
@@ -25,6 +27,16 @@ export function providerCalls(settings: OnboardingSettings) {
   return {
     /** Calls in a provider step the workflow waits on (create user, send code, finalize, …). */
     step: proxyActivities<Providers>(steps),
+    /**
+     * The same calls once a step is flagged: one activity that retries every
+     * STEP_SLOW_RETRY_INTERVAL until it works, so the history does not grow with the attempts.
+     * No schedule-to-close: the onboarding's own deadline cancels it; an ops retry resets it
+     * (the server's ResetActivity), which makes the next attempt at once.
+     */
+    slowStep: proxyActivities<Providers>({
+      startToCloseTimeout: '30s',
+      retry: { initialInterval: settings.stepSlowRetryInterval, backoffCoefficient: 1, maximumInterval: settings.stepSlowRetryInterval },
+    }),
     /** Calls made while a user waits for the answer (a code check): short, a few attempts. */
     interactive: proxyActivities<Providers>({
       startToCloseTimeout: '10s',
@@ -87,4 +99,22 @@ export function describeFailure(err: unknown): { type: string; message: string }
     return { type: cause?.name ?? 'ActivityFailure', message: cause?.message ?? err.message };
   }
   return { type: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * What ops see of a step whose quick retries all failed: the last attempt's failure (the cause of
+ * a schedule-to-close timeout, when the window ran out during an attempt or its backoff), the
+ * provider's HTTP status and the attempt number the worker stamped into it.
+ */
+export function lastAttemptFailure(err: unknown): Pick<StepError, 'type' | 'message' | 'httpStatus' | 'attempts'> {
+  const cause = err instanceof ActivityFailure && err.cause instanceof TimeoutFailure ? err.cause.cause : undefined;
+  const last = cause instanceof ApplicationFailure ? cause : applicationFailureOf(err);
+  if (!last) return describeFailure(err);
+  const details = last.details?.[0] as Partial<ProviderFailureDetails> | undefined;
+  return {
+    type: last.type ?? 'ApplicationFailure',
+    message: last.message,
+    ...(typeof details?.httpStatus === 'number' ? { httpStatus: details.httpStatus } : {}),
+    ...(typeof details?.attempt === 'number' ? { attempts: details.attempt } : {}),
+  };
 }

@@ -34,6 +34,7 @@ export async function call(base: string, method: string, pathname: string, optio
 export const OPS_API_KEY = 'ops-key-for-tests-0123456789';
 export const WEBHOOK_TOKEN = 'partner-webhook-token-for-tests';
 export const PAYLOAD_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+export const API_SIGNING_KEY = randomBytes(32).toString('base64');
 export const temporalConfig = {
   TEMPORAL_ADDRESS: '',
   TEMPORAL_NAMESPACE: 'default',
@@ -51,6 +52,10 @@ export function apiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     FILE_STORE_DIR: '',
     START_RATE_LIMIT_PER_MINUTE: 1000,
     CODEC_CORS_ORIGINS: ['https://temporal-ui.example'],
+    API_SIGNING_KEY,
+    API_SIGNING_OLD_KEYS: [],
+    TRUST_PROXY: false,
+    OPS_AUTH_MAX_FAILURES: 1000,
     ...overrides,
   };
 }
@@ -108,7 +113,7 @@ export async function createHarness(): Promise<Harness> {
         temporal: temporalConfig,
         partner: { PARTNER_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
         settings: () => testSettings(),
-        fileStore: new FileStore(fileDir),
+        fileStore: new FileStore(fileDir, { current: temporalConfig.PAYLOAD_ENCRYPTION_KEY }),
         partnerKycPage: async () => ({ status: 200, contentType: 'text/html', location: undefined, body: '<html>partner</html>' }),
         logger: silentLogger,
         metrics: createMetrics({ defaultMetrics: false }),

@@ -31,7 +31,7 @@ beforeAll(async () => {
     temporal: temporalConfig,
     partner: { PARTNER_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
     settings: () => testSettings(),
-    fileStore: new FileStore(dir),
+    fileStore: new FileStore(dir, { current: temporalConfig.PAYLOAD_ENCRYPTION_KEY }),
     partnerKycPage: async () => ({ status: 200, contentType: 'text/html', location: undefined, body: '' }),
     logger: silentLogger,
     metrics: createMetrics({ defaultMetrics: false }),

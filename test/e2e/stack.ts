@@ -214,7 +214,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporal: temporalConfig,
       partner: partnerConfig,
       settings: () => ({ ...loadOnboardingSettings(env), ...overrides }),
-      fileStore: new FileStore(apiConfig.FILE_STORE_DIR),
+      fileStore: new FileStore(apiConfig.FILE_STORE_DIR, { current: temporalConfig.PAYLOAD_ENCRYPTION_KEY, old: temporalConfig.PAYLOAD_ENCRYPTION_OLD_KEYS }),
       partnerKycPage: createPartnerKycPageFetcher(partnerConfig),
       kycOptions: new KycOptionsCache(tennpay),
       logger: silent,

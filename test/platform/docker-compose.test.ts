@@ -20,7 +20,7 @@ describe('docker-compose.yml', () => {
     const appEnv = /x-app-env: &app-env\n([\s\S]*?)\n\n/.exec(compose)?.[1] ?? '';
     const names = [...appEnv.matchAll(/^ {2}([A-Z0-9_]+):/gm)].map((m) => m[1]);
     for (const required of [
-      'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TASK_QUEUE', 'PAYLOAD_ENCRYPTION_KEY',
+      'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TASK_QUEUE', 'PAYLOAD_ENCRYPTION_KEY', 'API_SIGNING_KEY',
       'TENNPAY_BASE_URL', 'TENNPAY_AUTH_URL', 'TENNPAY_CLIENT_ID', 'TENNPAY_MERCHANT_ID',
       'TENNPAY_CLIENT_CERT', 'TENNPAY_CLIENT_KEY', 'PARTNER_BASE_URL', 'PARTNER_API_KEY',
       'PARTNER_WEBHOOK_TOKEN', 'TRUSTED_URL_HOSTS', 'FRONTEND_URL', 'PORT', 'OPS_API_KEY', 'FILE_STORE_DIR',

@@ -17,7 +17,10 @@ interface FakeUser {
 }
 
 const business = (type: string, message = type) => ApplicationFailure.create({ type, message, nonRetryable: true });
-const transient = (type: string, message = type) => ApplicationFailure.create({ type, message });
+// Like the real clients' failures (src/activities/provider-failures.ts): the provider, the operation and its HTTP status.
+const TRANSIENT_STATUS: Record<string, number> = { [FailureType.ProviderUnavailable]: 503, [FailureType.RateLimited]: 429 };
+const transient = (type: string, operation: string, message = type) =>
+  ApplicationFailure.create({ type, message, details: [{ provider: 'tennpay', operation, httpStatus: TRANSIENT_STATUS[type] ?? 400 }] });
 
 export class FakeProviders {
   readonly users = new Map<number, FakeUser>();
@@ -81,7 +84,7 @@ export class FakeProviders {
     const retryable = [FailureType.ProviderUnavailable, FailureType.RateLimited, FailureType.IdentificationNotCompleted].includes(
       type as never,
     );
-    throw retryable ? transient(type) : business(type);
+    throw retryable ? transient(type, activity) : business(type);
   }
 
   private user(userId: number): FakeUser {
@@ -145,14 +148,14 @@ export class FakeProviders {
         const status = this.statusOf(this.user(userId));
         if (status.status === target || status.status === 'DOCUMENT_SIGN_SUCCESS') return status;
         if (status.status === 'PROCESSING' || status.status === 'SIGN_SESSION_ID_SUCCESSFULLY_CREATED' || status.status === null) {
-          throw transient(FailureType.IdentificationPending, `status ${status.status}`);
+          throw transient(FailureType.IdentificationPending, 'awaitIdentificationStatus', `status ${status.status}`);
         }
         throw business(FailureType.IdentificationFailed, `status ${status.status}`);
       },
       finalizeIdentification: async ({ userId }) => {
         await this.enter('finalizeIdentification');
         const user = this.user(userId);
-        if (user.status !== 'DOCUMENT_SIGN_SUCCESS') throw transient(FailureType.IdentificationNotCompleted);
+        if (user.status !== 'DOCUMENT_SIGN_SUCCESS') throw transient(FailureType.IdentificationNotCompleted, 'finalizeIdentification');
         return { correlationId: '834d03b9-d24f-4d7b-950f-69aadff41599', individualId: userId + 1 };
       },
       createPartnerAccount: async () => {

@@ -16,6 +16,7 @@ export function sandboxServiceEnv({ sandbox, apiUrl, taskQueue, fileStoreDir, se
     TEMPORAL_NAMESPACE: 'default',
     TASK_QUEUE: taskQueue,
     PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    API_SIGNING_KEY: randomBytes(32).toString('base64'),
     TENNPAY_BASE_URL: sandbox.tennpayBaseUrl,
     TENNPAY_AUTH_URL: sandbox.authUrl,
     TENNPAY_CLIENT_ID: secrets.TENNPAY_CLIENT_ID,
@@ -24,6 +25,8 @@ export function sandboxServiceEnv({ sandbox, apiUrl, taskQueue, fileStoreDir, se
     TENNPAY_CLIENT_KEY: sandbox.certs.clientKeyPath,
     TENNPAY_CA_CERT: sandbox.certs.caCertPath,
     PARTNER_BASE_URL: sandbox.partnerBaseUrl,
+    // The sandbox serves plain http on loopback.
+    PROVIDER_ALLOW_HTTP: 'true',
     PARTNER_API_KEY: secrets.PARTNER_API_KEY,
     PARTNER_WEBHOOK_TOKEN: secrets.PARTNER_WEBHOOK_TOKEN,
     PARTNER_KYC_METHOD: 'B',

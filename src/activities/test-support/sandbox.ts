@@ -36,6 +36,7 @@ export function sandboxEnv(sandbox: Sandbox, fileStoreDir: string): Record<strin
     TENNPAY_CLIENT_KEY: sandbox.certs.clientKeyPath,
     TENNPAY_CA_CERT: sandbox.certs.caCertPath,
     PARTNER_BASE_URL: sandbox.partnerBaseUrl,
+    PROVIDER_ALLOW_HTTP: 'true',
     PARTNER_API_KEY: 'sandbox-partner-key',
     PARTNER_WEBHOOK_TOKEN: 'sandbox-webhook-token-0123456789',
     PARTNER_DEFAULT_RISK_LEVEL: 'LOW',

@@ -55,8 +55,13 @@ export function codecHandlers(ctx: ApiContext): Handlers {
       let out: Payload[];
       try {
         out = op === 'encode' ? await ctx.codec.encode(payloads) : await ctx.codec.decode(payloads);
-      } catch {
-        throw new ProblemError(problems.badRequest(`The payloads could not be ${op}d`));
+      } catch (err) {
+        // A payload written under a key no longer listed (PAYLOAD_ENCRYPTION_OLD_KEYS) is the case
+        // ops meet after a rotation: say so, with the key id (a hash prefix, not the key).
+        const reason = err instanceof Error ? `: ${err.message}` : '';
+        throw new ProblemError(
+          problems.badRequest(op === 'decode' ? `Cannot decrypt the payloads${reason}; list the key that encrypted them in PAYLOAD_ENCRYPTION_OLD_KEYS` : `The payloads could not be encoded`),
+        );
       }
       res.status(200).json({ payloads: out.map(fromPayload) });
     } };

@@ -46,6 +46,7 @@ import {
   type CodeResult,
   type ResendResult,
 } from '../../workflows/messages';
+import { isTrustedUrl } from '../../activities/trusted-url';
 import { type ApiContext, temporalCall, withDeadline } from '../context';
 import { type Handlers, inputOf } from '../mount-routes';
 import { type Problem, ProblemError, problems, sendProblem } from '../problem-details';
@@ -91,6 +92,8 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     limit: ctx.api.START_RATE_LIMIT_PER_MINUTE,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // Whether X-Forwarded-For counts is TRUST_PROXY's decision (off by default), not a mistake to warn about.
+    validate: { xForwardedForHeader: false },
     handler: (req, res) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + 60_000;
       sendProblem(res, problems.tooManyRequests('Too many onboardings started from this address', Math.ceil((reset - Date.now()) / 1000)));
@@ -101,12 +104,17 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     const body = bodyOf<StartOnboardingBody>(res);
     if (body.profile) await checkKycCodes(ctx, body.profile, ['profile']);
     const key = idempotencyKeyOf(res);
-    const onboardingId = body.externalRef
-      ? secrets.onboardingIdForExternalRef(body.externalRef)
+    const candidates = body.externalRef
+      ? secrets.onboardingIdsForExternalRef(body.externalRef)
       : key
-        ? secrets.onboardingIdForIdempotencyKey(key)
-        : randomUUID();
+        ? secrets.onboardingIdsForIdempotencyKey(key)
+        : [randomUUID()];
+    const onboardingId = candidates[0]!;
     res.locals.onboardingId = onboardingId;
+    // After a rotation of API_SIGNING_KEY, the same externalRef or key may have started an
+    // onboarding under an old key's id: that one is the onboarding asked for.
+    const startedBeforeRotation = await existingAmong(candidates.slice(1));
+    if (startedBeforeRotation) return repeatedStart(res, startedBeforeRotation, body, key);
     const memo: StartMemo = { requestHash: secrets.hash('body', canonicalJson(body)) };
     if (key) memo.idempotencyKeyHash = secrets.hash('idem', key);
     const searchAttributes: SearchAttributePair[] = [
@@ -141,7 +149,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         if (problem) throw new ProblemError(problem);
         throw err;
       }
-      return repeatedStart(req, res, onboardingId, memo);
+      return repeatedStart(res, onboardingId, body, key);
     }
     ctx.metrics.onboardingsStarted.inc({ outcome: 'started' });
     res.setHeader('Cache-Control', 'no-store');
@@ -153,13 +161,32 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     });
   }
 
-  /** The onboarding exists already: the same key and body get it again; anything else does not. */
-  async function repeatedStart(_req: Request, res: Response, onboardingId: string, memo: StartMemo): Promise<void> {
+  /** The first of `ids` (derived under old signing keys) whose onboarding exists, if any. */
+  async function existingAmong(ids: string[]): Promise<string | undefined> {
+    for (const id of ids) {
+      try {
+        await withDeadline(ctx, timeouts.rpcMs, () => handleOf(id).describe());
+        return id;
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        const problem = problemForTemporalError(err, id);
+        if (problem) throw new ProblemError(problem);
+        throw err;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The onboarding exists already: the same key and body get it again; anything else does not.
+   * The memo's hashes may come from an old signing key, so they are checked against every key.
+   */
+  async function repeatedStart(res: Response, onboardingId: string, body: StartOnboardingBody, key: string | undefined): Promise<void> {
     const handle = handleOf(onboardingId);
     const description = await temporalCall(ctx, timeouts.rpcMs, () => handle.describe(), onboardingId);
     const existing = (description.memo ?? {}) as StartMemo;
-    if (memo.idempotencyKeyHash && existing.idempotencyKeyHash === memo.idempotencyKeyHash) {
-      if (existing.requestHash !== memo.requestHash) {
+    if (key && secrets.hashMatches('idem', key, existing.idempotencyKeyHash)) {
+      if (!secrets.hashMatches('body', canonicalJson(body), existing.requestHash)) {
         ctx.metrics.onboardingsStarted.inc({ outcome: 'key_reused' });
         throw new ProblemError({
           status: 422,
@@ -377,7 +404,14 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     const id = params.id;
     const exp = Number(query.exp);
     const sig = query.sig;
+    const linkVerificationId = query.v;
     const forbidden: Problem = { status: 403, slug: 'invalid-link', title: 'Invalid link', detail: 'The link is not valid' };
+    // The signature and the expiry are checked before Temporal is asked anything: an unsigned
+    // caller costs the worker nothing.
+    if (!ctx.secrets.checkPartnerKycLink(id, linkVerificationId, exp, sig)) throw new ProblemError(forbidden);
+    if (exp < Math.floor(Date.now() / 1000)) {
+      throw new ProblemError({ status: 410, slug: 'link-expired', title: 'The link has expired', detail: 'Open the onboarding again to get a new link' });
+    }
     res.locals.onboardingId = id;
     let view: OnboardingView;
     try {
@@ -387,11 +421,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
       throw new ProblemError(problems.unavailable('The onboarding cannot answer now; try the link again shortly'));
     }
     const verificationId = view.ids.verificationId;
-    if (!verificationId || !ctx.secrets.checkPartnerKycLink(id, verificationId, exp, sig)) throw new ProblemError(forbidden);
-    if (exp < Math.floor(Date.now() / 1000)) {
-      throw new ProblemError({ status: 410, slug: 'link-expired', title: 'The link has expired', detail: 'Open the onboarding again to get a new link' });
-    }
-    if (view.nextAction.type !== 'OPEN_URL' || view.nextAction.purpose !== 'PARTNER_KYC') {
+    if (verificationId !== linkVerificationId || view.nextAction.type !== 'OPEN_URL' || view.nextAction.purpose !== 'PARTNER_KYC') {
       throw new ProblemError({ status: 410, slug: 'link-expired', title: 'The link is no longer needed', detail: 'The partner verification is not waiting for the user' });
     }
     let page;
@@ -404,12 +434,15 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (page.status >= 300 && page.status < 400 && page.location && /^https:\/\//i.test(page.location)) {
+    // P100's redirect is followed only to a host the service trusts (TRUSTED_URL_HOSTS, https).
+    if (page.status >= 300 && page.status < 400 && page.location && isTrustedUrl(page.location, ctx.api.TRUSTED_URL_HOSTS)) {
       res.redirect(302, page.location);
       return;
     }
     if (page.status === 200 && (page.contentType ?? '').toLowerCase().startsWith('text/html')) {
-      res.setHeader('Content-Security-Policy', "frame-ancestors 'none'; object-src 'none'");
+      // The partner's page is served from this API's origin: the sandbox directive gives it an
+      // opaque origin, so its scripts reach nothing of ours (cookies, storage, same-origin calls).
+      res.setHeader('Content-Security-Policy', PARTNER_PAGE_CSP);
       res.setHeader('X-Frame-Options', 'DENY');
       res.status(200).type('text/html; charset=utf-8').send(page.body);
       return;
@@ -439,6 +472,10 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** The forwarded partner page: scripts and forms run, in an opaque origin, never framed, no plugins. */
+export const PARTNER_PAGE_CSP =
+  "sandbox allow-scripts allow-forms allow-popups allow-top-navigation-by-user-activation; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
 
 function errorName(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown error';
@@ -475,7 +512,8 @@ export function decorateView(ctx: ApiContext, req: Request, view: OnboardingView
   const exp = Math.floor(Date.now() / 1000) + PARTNER_KYC_LINK_TTL_SECONDS;
   const sig = ctx.secrets.signPartnerKycLink(view.onboardingId, verificationId, exp);
   const base = (ctx.api.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/, '');
-  const url = `${base}/onboardings/${encodeURIComponent(view.onboardingId)}/partner-kyc?exp=${exp}&sig=${sig}`;
+  // The verification id travels in the link so that its signature is checked before any Temporal call.
+  const url = `${base}/onboardings/${encodeURIComponent(view.onboardingId)}/partner-kyc?v=${encodeURIComponent(verificationId)}&exp=${exp}&sig=${sig}`;
   return { ...view, nextAction: { ...action, url } };
 }
 
