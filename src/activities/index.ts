@@ -1,6 +1,7 @@
 // The activities the worker registers, built by dependency injection (as in temporalio/samples-
 // typescript activities-dependency-injection): `createActivities(deps)` closes over the provider
 // clients, so tests hand in clients pointed at the sandbox and the worker hands in the real ones.
+import { isEndStage } from '../domain/onboarding';
 import type { WorkerConfig } from '../config';
 import { FileStore } from '../files/file-store';
 import { PartnerClient } from './partner/client';
@@ -25,15 +26,22 @@ export interface ActivityDependencies {
 }
 
 export function createActivities(deps: ActivityDependencies): OnboardingActivities & RecordActivities {
+  const record = createRecordActivities(deps.record);
   return {
-    ...createRecordActivities(deps.record),
+    // Files (CONTRACT part 4): once the record holds an onboarding's end, however it ended, its
+    // uploaded documents are deleted. Here rather than as a workflow step: no history spent, and a
+    // failed deletion is retried with the write (the removal is idempotent).
+    async recordChanges(changes) {
+      await record.recordChanges(changes);
+      const ended = new Set(changes.filter((c) => isEndStage(c.stage)).map((c) => c.onboardingId));
+      for (const onboardingId of ended) await deps.fileStore.removeAllOf(onboardingId);
+    },
     ...createTennpayActivities({ tennpay: deps.tennpay, trustedUrlHosts: deps.trustedUrlHosts }),
     ...createPartnerActivities({
       partner: deps.partner,
       fileStore: deps.fileStore,
       riskLevel: deps.partnerRiskLevel ?? 'LOW',
     }),
-    deleteOnboardingFiles: ({ onboardingId }) => deps.fileStore.removeAllOf(onboardingId),
   };
 }
 

@@ -66,10 +66,4 @@ export interface PartnerActivities {
   uploadPoaFiles(input: { externalUserId: string; files: StoredFile[] }): Promise<void>;
 }
 
-/** The service's own file store (CONTRACT part 4, "Files"). */
-export interface FileActivities {
-  /** Deletes every uploaded file of an onboarding that has ended, however it ended; none left is fine. */
-  deleteOnboardingFiles(input: { onboardingId: string }): Promise<void>;
-}
-
-export type OnboardingActivities = TennpayActivities & PartnerActivities & FileActivities;
+export type OnboardingActivities = TennpayActivities & PartnerActivities;

@@ -158,11 +158,10 @@ describe('the 10nPay journey', () => {
     await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
     await reach(handle, 'VERIFYING_PARTNER_ACCOUNT');
     await partnerEvent(handle, input, 'user-status', 'ACTIVE');
-    const deletionsBefore = providers.calls['deleteOnboardingFiles'] ?? 0;
     const result = await handle.result();
     expect(result.stage).toBe('COMPLETED');
-    // Files: an ended onboarding keeps no uploaded document.
-    expect(providers.calls['deleteOnboardingFiles']).toBe(deletionsBefore + 1);
+    // Files: the end reaches the worker's record step, which deletes the uploaded documents.
+    expect(providers.endsRecorded).toContain(input.onboardingId);
     expect(result.ids).toMatchObject({ userId: expect.any(Number), individualId: expect.any(Number), correlationId: expect.any(String), externalUserId: input.onboardingId });
     expect(result.timeline.map((t) => t.step)).toEqual(
       expect.arrayContaining(['userCreated', 'emailConfirmed', 'phoneVerified', 'identificationVerified', 'documentsSigned', 'identificationFinalized', 'partnerAccountActive', 'completed']),
@@ -229,21 +228,19 @@ describe('the 10nPay journey', () => {
   });
 
   it('ends ABANDONED when the e-mail code never comes', async () => {
-    const { handle } = await start();
+    const { handle, input } = await start();
     await reach(handle, 'AWAITING_EMAIL_CODE');
-    const deletionsBefore = providers.calls['deleteOnboardingFiles'] ?? 0;
     await env.sleep('25h');
     expect(await handle.result()).toMatchObject({ stage: 'ABANDONED', reason: 'EmailNotConfirmed', nextAction: { type: 'NONE' } });
-    expect(providers.calls['deleteOnboardingFiles']).toBe(deletionsBefore + 1);
+    expect(providers.endsRecorded).toContain(input.onboardingId);
   });
 
   it('fails with EmailAlreadyRegistered, flagged for ops, when 10nPay knows the e-mail', async () => {
     const input = testOnboardingInput();
     providers.registeredEmails.add(input.email);
-    const deletionsBefore = providers.calls['deleteOnboardingFiles'] ?? 0;
     const handle = await env.client.workflow.start(onboardingWorkflow, { taskQueue: TASK_QUEUE, workflowId: `onboarding-${input.onboardingId}`, args: [input] });
     expect(await handle.result()).toMatchObject({ stage: 'FAILED', reason: 'EmailAlreadyRegistered', needsAttention: true });
-    expect(providers.calls['deleteOnboardingFiles']).toBe(deletionsBefore + 1);
+    expect(providers.endsRecorded).toContain(input.onboardingId);
   });
 });
 
@@ -490,12 +487,11 @@ describe('finalize and provider steps that keep failing', () => {
   });
 
   it('ends CANCELLED with the reason ops gave', async () => {
-    const { handle } = await start();
+    const { handle, input } = await start();
     await reach(handle, 'AWAITING_EMAIL_CODE');
-    const deletionsBefore = providers.calls['deleteOnboardingFiles'] ?? 0;
     await handle.executeUpdate(messages.cancelOnboarding, { args: [{ requestedBy: 'ops-test', reason: 'duplicate application' }] });
     expect(await handle.result()).toMatchObject({ stage: 'CANCELLED', reason: 'duplicate application', nextAction: { type: 'NONE' } });
-    expect(providers.calls['deleteOnboardingFiles']).toBe(deletionsBefore + 1);
+    expect(providers.endsRecorded).toContain(input.onboardingId);
   });
 });
 

@@ -111,14 +111,8 @@ class Onboarding {
         throw err;
       }
     }
-    // Files (CONTRACT part 4): an ended onboarding keeps no uploaded document, however it ended
-    // (cancelled ones included: the deletion is not cancellable). Onboardings that ended before
-    // this replay as they ran.
-    if (patched('delete-files-at-end')) {
-      await CancellationScope.nonCancellable(() => this.calls.step.deleteOnboardingFiles({ onboardingId: this.input.onboardingId })).catch((err: unknown) => {
-        log.warn('uploaded files could not be deleted at the end', { error: describeFailure(err) });
-      });
-    }
+    // Files (CONTRACT part 4): the worker deletes an onboarding's uploaded documents when the record
+    // change of its end is written (src/activities/index.ts), so the workflow spends no history on it.
     // Let a code check or ops action that is still running answer its caller before the workflow ends.
     await condition(allHandlersFinished);
     await this.progress.recorded();

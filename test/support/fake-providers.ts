@@ -2,6 +2,7 @@
 // server: they answer like the activities do (the same failure types, retryable or not), so the
 // workflow's branches can be driven one by one. End-to-end tests use the real activities and the
 // HTTP sandbox instead.
+import { isEndStage } from '../../src/domain/onboarding';
 import { ApplicationFailure } from '@temporalio/common';
 import type { IdentificationStatus, OnboardingActivities } from '../../src/activities/types';
 import type { RecordActivities } from '../../src/record/activity';
@@ -26,6 +27,8 @@ const transient = (type: string, operation: string, message = type) =>
 export class FakeProviders {
   readonly users = new Map<number, FakeUser>();
   readonly calls: Record<string, number> = {};
+  /** Onboardings whose end reached recordChanges (where the worker deletes their files). */
+  readonly endsRecorded: string[] = [];
   /** Scripted failures, consumed one per call: an activity name → failure types to throw in order. */
   readonly failures: Record<string, string[]> = {};
   /** Emails whose creation answers EmailAlreadyRegistered. */
@@ -102,9 +105,9 @@ export class FakeProviders {
   /** The provider activities, and the record's (a no-op: these workers have no record). */
   activities(): OnboardingActivities & RecordActivities {
     return {
-      recordChanges: async () => undefined,
-      deleteOnboardingFiles: async () => {
-        await this.enter('deleteOnboardingFiles');
+      // No record here; the ends it was handed are counted (the real activity deletes their files).
+      recordChanges: async (changes) => {
+        for (const c of changes) if (isEndStage(c.stage)) this.endsRecorded.push(c.onboardingId);
       },
       createUser: async ({ email }) => {
         await this.enter('createUser');
