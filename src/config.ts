@@ -284,4 +284,5 @@ export const ENVIRONMENT_SCHEMAS = {
   api: apiSchema,
   record: recordSchema,
   workerCache: workerCacheSchema,
+  integrator: integratorSchema,
 } as const;

@@ -95,7 +95,8 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
       workflowExecution: { workflowId: workflowIdFor(completed.onboardingId) },
     });
     let detail = await ops('GET', `/ops/onboardings/${completed.onboardingId}`);
-    for (let i = 0; i < 50 && (detail.body as { source?: string }).source !== 'record'; i++) {
+    // Temporal deletes asynchronously: the detail comes from the record once describe no longer finds it.
+    for (let i = 0; i < 300 && (detail.body as { source?: string }).source !== 'record'; i++) {
       await new Promise((r) => setTimeout(r, 200));
       detail = await ops('GET', `/ops/onboardings/${completed.onboardingId}`);
     }
