@@ -41,6 +41,7 @@ export async function startFuzzServer(port = 0): Promise<FuzzServer> {
       TENNPAY_CLIENT_CERT: sandbox.certs.clientCertPath,
       TENNPAY_CLIENT_KEY: sandbox.certs.clientKeyPath,
       TENNPAY_CA_CERT: sandbox.certs.caCertPath,
+      PROVIDER_ALLOW_HTTP: 'true',
     }),
   );
   const app = createApp(
