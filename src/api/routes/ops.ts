@@ -77,6 +77,11 @@ export function opsHandlers(ctx: ApiContext): Handlers {
   // The actor of an action is the identity of the ops key (src/api/auth.ts), never a body field.
   const actorOf = (res: Response): string => String(res.locals.opsActor);
 
+  // Who is signed in, for the console: the key's identity, as the trail will name it.
+  const opsWhoami = (_req: Request, res: Response) => {
+    res.status(200).json({ actor: actorOf(res) });
+  };
+
   const opsStats = async (_req: Request, res: Response) => {
     res.status(200).json(await recordCall(ctx, (record) => record.stats()));
   };
@@ -194,6 +199,7 @@ export function opsHandlers(ctx: ApiContext): Handlers {
     opsGetOnboarding,
     opsOnboardingEvents,
     opsStats,
+    opsWhoami,
     ...Object.fromEntries(OPS_ACTIONS.flatMap((a) => [[`ops_${camel(a)}`, action(a)], [`opsBatch_${camel(a)}`, batch(a)]])),
   };
 }
