@@ -75,6 +75,7 @@ export const CONSOLE_HTML = `<!doctype html>
       <p class="legend">Running per stage, ended per end; choose a bar to list them.
         <span class="swatch" style="background:#2456d3"></span>running <span class="swatch" style="background:#7a8599"></span>ended</p>
       <div id="funnel"></div>
+      <button id="refresh-stats" type="button">Refresh figures</button>
       <div id="stats-message" class="status" role="status"></div>
     </section>
     <section aria-labelledby="durations-title">
@@ -152,7 +153,8 @@ export const CONSOLE_SCRIPT = `'use strict';
   var SVG = 'http://www.w3.org/2000/svg';
   var KEY = 'onboarding-ops-key';
   var $ = function (id) { return document.getElementById(id); };
-  var selected = null, nextPageToken = null, detailTimer = null, lastQuery = null, previewed = null;
+  // listSeq: only the latest list request may fill the table (a slow earlier one would overwrite it).
+  var selected = null, nextPageToken = null, detailTimer = null, previewed = null, listSeq = 0;
 
   RUNNING.concat(ENDS).forEach(function (s) { var o = document.createElement('option'); o.value = s; o.textContent = s; $('stage').appendChild(o); });
 
@@ -304,16 +306,17 @@ export const CONSOLE_SCRIPT = `'use strict';
   function load(append) {
     var p = filterQuery();
     if (append && nextPageToken) p.set('pageToken', nextPageToken);
-    lastQuery = p.toString();
+    var seq = ++listSeq;
     say('Loading…');
     return api('GET', '/ops/onboardings?' + p.toString()).then(function (page) {
+      if (seq !== listSeq) return;
       var f = filters();
       render(page.items, append, Object.keys(f).length ? 'Filtered by ' + Object.keys(f).map(function (k) { return k + '=' + f[k]; }).join(', ') : 'All onboardings');
       nextPageToken = page.nextPageToken || null;
       $('more').className = nextPageToken ? '' : 'hidden';
       say(page.items.length || append ? '' : 'No onboarding matches these filters.');
       invalidatePreview();
-    }).catch(function (e) { say(e.message, true); });
+    }).catch(function (e) { if (seq === listSeq) say(e.message, true); });
   }
 
   function findPerson() {
@@ -323,7 +326,9 @@ export const CONSOLE_SCRIPT = `'use strict';
     var p = new URLSearchParams();
     if (email) p.set('email', email); else p.set('phoneNumber', phone);
     say('Searching…');
+    var seq = ++listSeq;
     return api('GET', '/ops/onboardings?' + p.toString()).then(function (page) {
+      if (seq !== listSeq) return;
       render(page.items, false, 'Onboardings of ' + (email ? 'this e-mail' : 'this phone number'));
       nextPageToken = null; $('more').className = 'hidden';
       say(page.items.length ? '' : 'No onboarding of this person.');
@@ -359,7 +364,8 @@ export const CONSOLE_SCRIPT = `'use strict';
     sayIn('batch-message', 'Previewing…');
     return api('POST', '/ops/onboardings/batch/' + action, batchBody(true)).then(function (r) {
       showReport(r);
-      var would = r.results.filter(function (x) { return x.outcome === 'done'; }).length;
+      // A dry run reports what it would act on as skipped with the detail 'dry run'.
+      var would = r.results.filter(function (x) { return x.detail === 'dry run'; }).length;
       sayIn('batch-message', 'Dry run: ' + action + ' would apply to ' + would + ' of ' + r.matched + ' matched' + (r.truncated ? ' (more than one batch: run it again after)' : '') + '. Nothing was done.');
       previewed = k;
       $('batch-run').disabled = would === 0;
@@ -426,11 +432,14 @@ export const CONSOLE_SCRIPT = `'use strict';
       text($('detail-since'), time(d.stageEnteredAt));
       text($('detail-status'), fromRecord ? 'from the record (gone from Temporal)' + (d.reason ? ', ' + d.reason : '') : d.status + ', ' + d.historyLength + ' history events');
       text($('detail-next'), d.view ? d.view.nextAction.type + (d.view.reason ? ' (' + d.view.reason + ')' : '') : (d.viewUnavailable ? 'no worker answered' : ''));
-      text($('detail-error'), describeError(d.lastError));
+      // A step is failing when it is flagged, or when a pending activity has failed (its quick
+      // retries); the view keeps its last error after the step went through, which is history.
+      var failing = Boolean(d.lastError) && (d.needsAttention || (d.pendingActivities || []).some(function (p) { return p.lastFailure; }));
+      text($('detail-error'), failing ? describeError(d.lastError) : 'none failing' + (d.lastError ? ' (last failure: ' + describeError(d.lastError) + ')' : ''));
       var ids = Object.assign({ onboardingId: d.onboardingId }, d.runId ? { workflowId: 'onboarding-' + d.onboardingId, runId: d.runId } : {}, d.view ? d.view.ids : d.ids || {});
       text($('detail-ids'), Object.keys(ids).filter(function (k) { return ids[k] !== undefined && ids[k] !== null; }).map(function (k) { return k + ' ' + ids[k]; }).join(' · '));
       // Actions only where they apply: a retry needs a failing step, a restart a failed identification.
-      $('btn-retry').hidden = !(running && !fromRecord && d.lastError);
+      $('btn-retry').hidden = !(running && !fromRecord && failing);
       $('btn-restart').hidden = !(running && !fromRecord && d.stage === 'IDENTIFICATION_FAILED');
       $('cancel-group').hidden = !(running && !fromRecord);
       var pending = $('pending').querySelector('tbody'); pending.textContent = '';
@@ -484,6 +493,7 @@ export const CONSOLE_SCRIPT = `'use strict';
   $('person-search').addEventListener('submit', function (e) { e.preventDefault(); findPerson(); });
   $('more').addEventListener('click', function () { load(true); });
   ['stage', 'waiting', 'needs-attention', 'batch-action', 'batch-reason'].forEach(function (id) { $(id).addEventListener('change', invalidatePreview); });
+  $('refresh-stats').addEventListener('click', loadStats);
   $('batch-preview').addEventListener('click', previewBatch);
   $('batch-run').addEventListener('click', runBatch);
   $('btn-retry').addEventListener('click', function () { act('retry'); });
