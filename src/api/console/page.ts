@@ -136,7 +136,8 @@ export const CONSOLE_HTML = `<!doctype html>
     <h3>Pending activities</h3>
     <table id="pending"><thead><tr><th scope="col">activity</th><th scope="col">attempt</th><th scope="col">state</th><th scope="col">last failure</th></tr></thead><tbody></tbody></table>
     <h3>Trail</h3>
-    <ol id="trail"></ol>
+    <p class="legend">Newest first.</p>
+    <ol id="trail" reversed></ol>
   </section>
 </main>
 <script src="/ops/console/app.js"></script>
@@ -165,6 +166,7 @@ export const CONSOLE_SCRIPT = `'use strict';
   function cell(row, value, cls) { var td = document.createElement('td'); text(td, value); if (cls) td.className = cls; row.appendChild(td); return td; }
   function time(iso) { return iso ? String(iso).replace('T', ' ').replace(/[.][0-9]+Z$/, 'Z') : ''; }
   function seconds(s) {
+    if (s < 10) return s.toFixed(1) + ' s';
     if (s < 90) return Math.round(s) + ' s';
     if (s < 5400) return Math.round(s / 60) + ' min';
     if (s < 172800) return (s / 3600).toFixed(1) + ' h';
@@ -452,8 +454,8 @@ export const CONSOLE_SCRIPT = `'use strict';
       if (!pending.children.length) { var none = document.createElement('tr'); cell(none, 'none'); pending.appendChild(none); }
       var ol = $('trail'); ol.textContent = '';
       if (t.error) { var li = document.createElement('li'); text(li, 'The trail is not available: ' + t.error.message); ol.appendChild(li); }
-      else t.items.forEach(function (ev) {
-        var item = document.createElement('li'); item.dataset.type = ev.type;
+      else t.items.slice().reverse().forEach(function (ev) {
+        var item = document.createElement('li'); item.dataset.type = ev.type; item.value = ev.seq;
         text(item, time(ev.at) + '  ' + describeEvent(ev)); ol.appendChild(item);
       });
     }).catch(function (e) { sayIn('detail-message', e.message, true); });
