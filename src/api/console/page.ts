@@ -352,7 +352,8 @@ export const CONSOLE_SCRIPT = `'use strict';
     var body = $('batch-results').querySelector('tbody'); body.textContent = '';
     r.results.forEach(function (x) {
       var tr = document.createElement('tr'); tr.dataset.id = x.onboardingId;
-      cell(tr, x.onboardingId, 'mono'); cell(tr, x.stage); cell(tr, x.outcome); cell(tr, x.detail);
+      var dry = x.detail === 'dry run';
+      cell(tr, x.onboardingId, 'mono'); cell(tr, x.stage); cell(tr, dry ? 'would be done' : x.outcome); cell(tr, dry ? '' : x.detail);
       body.appendChild(tr);
     });
     $('batch-results').hidden = !r.results.length;
