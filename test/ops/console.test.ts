@@ -13,6 +13,10 @@ import { OPS_API_KEY, type Stack, startStack } from '../e2e/stack';
 import { type TestPostgres, startTestPostgres } from '../support/postgres';
 
 const ALICE_KEY = 'alice-console-key-0123456789';
+/** The record and Temporal's visibility are written after the fact: polls on them get this long. */
+const RECORD_WRITTEN = { timeout: 30_000, interval: 300 };
+/** What the page shows after an API call: a bound for a busy machine, not a timing. */
+const UI = { timeout: 15_000, interval: 100 };
 const SCREENSHOTS = process.env.UPDATE_DOCS_SCREENSHOT ? path.resolve(__dirname, '..', '..', 'docs') : path.resolve(__dirname, '..', '..', 'test-results');
 
 let pg: TestPostgres;
@@ -43,7 +47,7 @@ async function signedIn(errors: string[]): Promise<Page> {
   await page.goto(`${stack.apiUrl}/ops/console`);
   await page.fill('#key', ALICE_KEY);
   await page.click('#save-key');
-  await expect.poll(() => page.textContent('#whoami')).toBe('Signed in as alice');
+  await expect.poll(() => page.textContent('#whoami'), UI).toBe('Signed in as alice');
   return page;
 }
 
@@ -53,6 +57,14 @@ function screenshot(name: string): string {
 }
 
 describe('the ops console', () => {
+  it('asks GET /ops/whoami who is signed in: the key’s identity, and 401 without a key', async () => {
+    expect(await call(stack.apiUrl, 'GET', '/ops/whoami', { token: ALICE_KEY })).toMatchObject({ status: 200, body: { actor: 'alice' } });
+    expect(await ops('GET', '/ops/whoami')).toMatchObject({ status: 200, body: { actor: 'ops' } });
+    const refused = await call(stack.apiUrl, 'GET', '/ops/whoami', { token: 'not-a-key-0123456789abcdef' });
+    expect(refused.status).toBe(401);
+    expect(refused.contentType).toContain('application/problem+json');
+  });
+
   it('finds a failing finalize from the funnel, retries it once healed, and the trail names the actor', async () => {
     const person = newPerson();
     const fault = await stack.control.setSwitch({ name: 'serverError', endpoint: 'tennpay.finalize', email: person.email, status: 503 });
@@ -69,7 +81,7 @@ describe('the ops console', () => {
     try {
       // Without the key the page shows nothing and asks for it.
       await anonymous.goto(`${stack.apiUrl}/ops/console`);
-      await expect.poll(() => anonymous.textContent('#message')).toContain('Enter the ops API key');
+      await expect.poll(() => anonymous.textContent('#message'), UI).toContain('Enter the ops API key');
       expect(await anonymous.textContent('#whoami')).toBe('Not signed in');
       expect(await anonymous.locator('#list tbody tr').count()).toBe(0);
       expect(await anonymous.locator('#funnel svg').count()).toBe(0);
@@ -85,22 +97,22 @@ describe('the ops console', () => {
         .poll(async () => {
           await page.click('#refresh-stats');
           return bar.getAttribute('aria-label');
-        })
+        }, RECORD_WRITTEN)
         .toBe('FINALIZING: 1 running; list them');
       expect(await page.locator('#funnel [data-stage]').count()).toBe(19);
       expect(await page.locator('#durations [data-stage="AWAITING_EMAIL_CODE"]').count()).toBe(1);
       await bar.focus();
       await page.keyboard.press('Enter');
-      await expect.poll(() => page.inputValue('#stage')).toBe('FINALIZING');
+      await expect.poll(() => page.inputValue('#stage'), UI).toBe('FINALIZING');
       const row = page.locator(`#list tbody tr[data-id="${j.onboardingId}"]`);
-      await expect.poll(() => row.count()).toBe(1);
+      await expect.poll(() => row.count(), UI).toBe(1);
       expect(await row.textContent()).toContain('needs attention');
       expect(await row.textContent()).toContain('ProviderUnavailable');
       await page.screenshot({ path: screenshot('funnel'), fullPage: true });
 
       // The detail: the pending step with its last failure, the ids; retry offered, restart not.
       await row.locator('button').click();
-      await expect.poll(() => page.textContent('#detail-id')).toBe(j.onboardingId);
+      await expect.poll(() => page.textContent('#detail-id'), UI).toBe(j.onboardingId);
       expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('detail-title');
       const failure = await page.textContent('#detail-error');
       expect(failure).toContain('ProviderUnavailable at finalizeIdentification');
@@ -108,16 +120,16 @@ describe('the ops console', () => {
       expect(await page.textContent('#detail-ids')).toContain(`workflowId onboarding-${j.onboardingId}`);
       expect(await page.isVisible('#btn-retry')).toBe(true);
       expect(await page.isVisible('#btn-restart')).toBe(false);
-      await expect.poll(() => page.textContent('#trail')).toContain('provider failure at finalizeIdentification: ProviderUnavailable');
+      await expect.poll(() => page.textContent('#trail'), RECORD_WRITTEN).toContain('provider failure at finalizeIdentification: ProviderUnavailable');
 
       // The provider heals; alice presses Retry and the onboarding moves on at once.
       await stack.control.removeSwitch(fault.id);
       await page.click('#btn-retry');
-      await expect.poll(() => page.textContent('#detail-message')).toContain(`retry accepted for ${j.onboardingId}`);
+      await expect.poll(() => page.textContent('#detail-message'), UI).toContain(`retry accepted for ${j.onboardingId}`);
       await expect.poll(() => page.textContent('#detail-stage'), { timeout: 30_000 }).toBe('AWAITING_PARTNER_KYC');
-      await expect.poll(() => page.textContent('#detail-attention')).toBe('ok');
-      await expect.poll(() => page.isVisible('#btn-retry')).toBe(false);
-      await expect.poll(() => page.textContent('#trail')).toContain('ops action retry by alice');
+      await expect.poll(() => page.textContent('#detail-attention'), UI).toBe('ok');
+      await expect.poll(() => page.isVisible('#btn-retry'), UI).toBe(false);
+      await expect.poll(() => page.textContent('#trail'), RECORD_WRITTEN).toContain('ops action retry by alice');
       expect(await page.textContent('#trail')).toContain('stage FINALIZING → CREATING_PARTNER_ACCOUNT');
       await page.screenshot({ path: screenshot('detail'), fullPage: true });
       expect(errors).toEqual([]);
@@ -142,21 +154,25 @@ describe('the ops console', () => {
     const page = await signedIn(errors);
     try {
       await page.click('#find');
-      await expect.poll(() => page.textContent('#message')).toContain('Give an e-mail or a phone number');
+      await expect.poll(() => page.textContent('#message'), UI).toContain('Give an e-mail or a phone number');
 
       await page.fill('#search-email', wanted.person.email);
       const row = page.locator(`#list tbody tr[data-id="${wanted.onboardingId}"]`);
       // The record is written by the worker: search until it has the onboarding.
       await expect
-        .poll(async () => {
-          await page.click('#find');
-          return row.count();
-        })
+        .poll(
+          async () => {
+            await page.click('#find');
+            await page.locator('#list[aria-busy="false"]').waitFor();
+            return row.count();
+          },
+          RECORD_WRITTEN,
+        )
         .toBe(1);
       expect(await page.locator('#list tbody tr').count()).toBe(1);
       expect(await page.locator(`#list tbody tr[data-id="${other.onboardingId}"]`).count()).toBe(0);
       await row.locator('button').click();
-      await expect.poll(() => page.textContent('#detail-id')).toBe(wanted.onboardingId);
+      await expect.poll(() => page.textContent('#detail-id'), UI).toBe(wanted.onboardingId);
       // Nothing is failing and identification has not failed: only cancel is offered.
       expect(await page.isVisible('#btn-retry')).toBe(false);
       expect(await page.isVisible('#btn-restart')).toBe(false);
@@ -181,16 +197,16 @@ describe('the ops console', () => {
 
       // A cancel needs a reason: the preview says so and sends nothing.
       await page.click('#batch-preview');
-      await expect.poll(() => page.textContent('#batch-message')).toContain('Give a reason to cancel');
+      await expect.poll(() => page.textContent('#batch-message'), UI).toContain('Give a reason to cancel');
       await page.fill('#batch-reason', 'duplicate sign-ups');
 
       // The dry run lists both and does nothing to them.
       await expect
         .poll(async () => {
           await page.click('#batch-preview');
-          await expect.poll(() => page.textContent('#batch-message')).toContain('Dry run');
+          await expect.poll(() => page.textContent('#batch-message'), UI).toContain('Dry run');
           return page.locator('#batch-results tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
-        })
+        }, RECORD_WRITTEN)
         .toEqual(expect.arrayContaining(waiting.map((j) => j.onboardingId)));
       expect(await page.textContent('#batch-message')).toContain('Nothing was done');
       for (const j of waiting) expect(await stageOf(j.onboardingId)).toBe('AWAITING_EMAIL_CODE');
@@ -206,10 +222,11 @@ describe('the ops console', () => {
       // The trail of each names alice and her reason.
       await page.fill('#search-email', waiting[0]!.person.email);
       await page.click('#find');
+      await page.locator('#list[aria-busy="false"]').waitFor();
       const row = page.locator(`#list tbody tr[data-id="${waiting[0]!.onboardingId}"]`);
-      await expect.poll(() => row.count()).toBe(1);
+      expect(await row.count()).toBe(1);
       await row.locator('button').click();
-      await expect.poll(() => page.textContent('#trail')).toContain('ops action cancel by alice (duplicate sign-ups)');
+      await expect.poll(() => page.textContent('#trail'), RECORD_WRITTEN).toContain('ops action cancel by alice (duplicate sign-ups)');
       expect(await page.isVisible('#cancel-group')).toBe(false);
       expect(errors).toEqual([]);
     } finally {

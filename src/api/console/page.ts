@@ -98,7 +98,7 @@ export const CONSOLE_HTML = `<!doctype html>
       <button id="search" class="primary" type="submit">Search</button>
     </form>
     <div id="message" class="status" role="status" aria-live="polite"></div>
-    <table id="list">
+    <table id="list" aria-busy="false">
       <caption class="legend" id="list-caption"></caption>
       <thead><tr><th scope="col">onboarding</th><th scope="col">stage</th><th scope="col">in stage since</th><th scope="col">attention</th><th scope="col">last error</th><th scope="col">status</th></tr></thead>
       <tbody></tbody>
@@ -267,6 +267,9 @@ export const CONSOLE_SCRIPT = `'use strict';
   }
 
   // ------------------------------------------------------------------ the list
+  // The list is aria-busy while its latest request is out; an earlier answer is dropped.
+  function busy() { $('list').setAttribute('aria-busy', 'true'); return ++listSeq; }
+  function idle() { $('list').setAttribute('aria-busy', 'false'); }
   function filters() {
     var f = {};
     if ($('stage').value) f.stage = $('stage').value;
@@ -308,17 +311,18 @@ export const CONSOLE_SCRIPT = `'use strict';
   function load(append) {
     var p = filterQuery();
     if (append && nextPageToken) p.set('pageToken', nextPageToken);
-    var seq = ++listSeq;
+    var seq = busy();
     say('Loading…');
     return api('GET', '/ops/onboardings?' + p.toString()).then(function (page) {
       if (seq !== listSeq) return;
+      idle();
       var f = filters();
       render(page.items, append, Object.keys(f).length ? 'Filtered by ' + Object.keys(f).map(function (k) { return k + '=' + f[k]; }).join(', ') : 'All onboardings');
       nextPageToken = page.nextPageToken || null;
       $('more').className = nextPageToken ? '' : 'hidden';
       say(page.items.length || append ? '' : 'No onboarding matches these filters.');
       invalidatePreview();
-    }).catch(function (e) { if (seq === listSeq) say(e.message, true); });
+    }).catch(function (e) { if (seq === listSeq) { idle(); say(e.message, true); } });
   }
 
   function findPerson() {
@@ -328,13 +332,14 @@ export const CONSOLE_SCRIPT = `'use strict';
     var p = new URLSearchParams();
     if (email) p.set('email', email); else p.set('phoneNumber', phone);
     say('Searching…');
-    var seq = ++listSeq;
+    var seq = busy();
     return api('GET', '/ops/onboardings?' + p.toString()).then(function (page) {
       if (seq !== listSeq) return;
+      idle();
       render(page.items, false, 'Onboardings of ' + (email ? 'this e-mail' : 'this phone number'));
       nextPageToken = null; $('more').className = 'hidden';
       say(page.items.length ? '' : 'No onboarding of this person.');
-    }).catch(function (e) { say(e.message, true); });
+    }).catch(function (e) { if (seq === listSeq) { idle(); say(e.message, true); } });
   }
 
   // ------------------------------------------------------------------ batch: a dry run first
