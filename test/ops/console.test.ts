@@ -105,7 +105,15 @@ describe('the ops console', () => {
       await page.keyboard.press('Enter');
       await expect.poll(() => page.inputValue('#stage'), UI).toBe('FINALIZING');
       const row = page.locator(`#list tbody tr[data-id="${j.onboardingId}"]`);
-      await expect.poll(() => row.count(), UI).toBe(1);
+      // The list comes from Temporal's visibility, a second or so behind: choose the bar again until it shows.
+      await expect
+        .poll(async () => {
+          await page.locator('#list[aria-busy="false"]').waitFor();
+          if ((await row.count()) === 0) await bar.press('Enter');
+          await page.locator('#list[aria-busy="false"]').waitFor();
+          return row.count();
+        }, RECORD_WRITTEN)
+        .toBe(1);
       expect(await row.textContent()).toContain('needs attention');
       expect(await row.textContent()).toContain('ProviderUnavailable');
       await page.screenshot({ path: screenshot('funnel'), fullPage: true });
