@@ -42,7 +42,7 @@ export const CONSOLE_HTML = `<!doctype html>
   dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 8px 0; }
   dt { color: #566; }
   dd { margin: 0; overflow-wrap: anywhere; }
-  ol#trail { padding-left: 20px; margin: 4px 0; max-height: 300px; overflow: auto; }
+  ol#trail { padding-left: 36px; margin: 4px 0; max-height: 300px; overflow: auto; }
   ol#trail li { margin-bottom: 2px; }
   .actions { display: flex; gap: 8px; flex-wrap: wrap; margin: 10px 0; align-items: end; }
   .hidden, [hidden] { display: none !important; }
@@ -155,7 +155,8 @@ export const CONSOLE_SCRIPT = `'use strict';
   var KEY = 'onboarding-ops-key';
   var $ = function (id) { return document.getElementById(id); };
   // listSeq: only the latest list request may fill the table (a slow earlier one would overwrite it).
-  var selected = null, nextPageToken = null, detailTimer = null, previewed = null, listSeq = 0;
+  // relist: the last list asked for (filters or a person), shown again after an action.
+  var selected = null, nextPageToken = null, detailTimer = null, previewed = null, listSeq = 0, relist = null;
 
   RUNNING.concat(ENDS).forEach(function (s) { var o = document.createElement('option'); o.value = s; o.textContent = s; $('stage').appendChild(o); });
 
@@ -311,6 +312,7 @@ export const CONSOLE_SCRIPT = `'use strict';
   function load(append) {
     var p = filterQuery();
     if (append && nextPageToken) p.set('pageToken', nextPageToken);
+    if (!append) relist = function () { return load(false); };
     var seq = busy();
     say('Loading…');
     return api('GET', '/ops/onboardings?' + p.toString()).then(function (page) {
@@ -332,6 +334,7 @@ export const CONSOLE_SCRIPT = `'use strict';
     var p = new URLSearchParams();
     if (email) p.set('email', email); else p.set('phoneNumber', phone);
     say('Searching…');
+    relist = findPerson;
     var seq = busy();
     return api('GET', '/ops/onboardings?' + p.toString()).then(function (page) {
       if (seq !== listSeq) return;
@@ -473,7 +476,7 @@ export const CONSOLE_SCRIPT = `'use strict';
     sayIn('detail-message', 'Sending ' + action + '…');
     return api('POST', '/ops/onboardings/' + encodeURIComponent(id) + '/' + action, body || {}).then(function (r) {
       sayIn('detail-message', r.action + ' accepted for ' + r.onboardingId);
-      return refreshDetail();
+      return Promise.all([refreshDetail(), loadStats(), relist ? relist() : null]);
     }).catch(function (e) { sayIn('detail-message', e.message, true); });
   }
 
