@@ -32,6 +32,7 @@ import {
   opsListQuerySchema,
   opsRecordDetailSchema,
   opsStatsSchema,
+  opsWhoamiSchema,
   partnerKycQuerySchema,
   readySchema,
   redirectBodySchema,
@@ -429,6 +430,15 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
     tags: OPS,
     auth: ['public'],
     responses: { 200: { description: 'JavaScript', media: 'text/javascript' } },
+  },
+  {
+    operationId: 'opsWhoami',
+    method: 'get',
+    path: '/ops/whoami',
+    summary: 'Who is signed in: the identity of the ops key the call carries (the actor of its actions)',
+    tags: OPS,
+    auth: ['ops'],
+    responses: { 200: json('The key’s identity', opsWhoamiSchema), 401: r.unauthorized },
   },
   {
     operationId: 'listOnboardings',

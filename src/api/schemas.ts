@@ -288,6 +288,9 @@ export const opsDetailSchema = z
   })
   .strict();
 
+/** GET /ops/whoami: the identity of the ops key the call carries (OPS_API_KEYS name, or `ops`). */
+export const opsWhoamiSchema = z.object({ actor: z.string() }).strict();
+
 export const opsActionAnswerSchema = (action: (typeof OPS_ACTIONS)[number]) =>
   z.object({ onboardingId: z.string(), action: z.literal(action) }).strict();
 

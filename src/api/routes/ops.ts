@@ -77,6 +77,11 @@ export function opsHandlers(ctx: ApiContext): Handlers {
   // The actor of an action is the identity of the ops key (auth.ts), never a field of the body.
   const actorOf = (res: Response): string => String(res.locals.opsActor);
 
+  // Who is signed in, for the console: the key's identity, as the trail will name it.
+  const opsWhoami = (_req: Request, res: Response) => {
+    res.status(200).json({ actor: actorOf(res) });
+  };
+
   const listOnboardingsHandler = async (_req: Request, res: Response) => {
     const { pageSize, pageToken, email, phoneNumber, ...filters } = inputOf<{ query: z.output<typeof opsListQuerySchema> }>(res).query;
     if (email !== undefined || phoneNumber !== undefined) {
@@ -185,6 +190,7 @@ export function opsHandlers(ctx: ApiContext): Handlers {
     opsGetOnboarding,
     opsOnboardingEvents,
     opsStats,
+    opsWhoami,
     ...Object.fromEntries(OPS_ACTIONS.flatMap((a) => [[`ops_${camel(a)}`, action(a)], [`opsBatch_${camel(a)}`, batch(a)]])),
   };
 }
