@@ -55,7 +55,8 @@ async function upToKycForm(page: Page, person: Person, opts: { wrongSmsFirst?: b
   expect(await page.getAttribute('input[name="code"]', 'autocomplete')).toBe('one-time-code');
   expect(await page.textContent('#attempts')).toContain('5 tries left');
   expect(await page.isDisabled('text=Send me a new code')).toBe(true);
-  expect(await page.textContent('main')).toMatch(/ask for a new code in \d+ seconds?/);
+  // The countdown, in seconds or (from a minute up) minutes.
+  expect(await page.textContent('main')).toMatch(/ask for a new code in \d+ (seconds?|minutes?)\./);
   if (opts.shots !== undefined) await shot(page, `${opts.shots}02-email-code`);
   await enterCode(page, await stack.control.latestEmailCode(person.email, { waitMs: 60_000 }));
 
