@@ -396,7 +396,10 @@ describe('identification and signing', () => {
     expect(withoutMarkers(hundredPolls.commands)).toEqual(withoutMarkers(onePoll.commands));
     expect(markers(hundredPolls.commands)).toBe(markers(onePoll.commands));
     // Each phase's fast poll answered on its last attempt: the polls really happened, as retries.
-    expect(onePoll.pollAttempts).toEqual([1, 1]);
+    // With one poll the status turns to success as the phase starts: the first read may come just
+    // before the test flips it (then the second attempt answers), which changes no command.
+    expect(onePoll.pollAttempts).toHaveLength(2);
+    for (const attempt of onePoll.pollAttempts) expect(attempt).toBeLessThanOrEqual(2);
     expect(hundredPolls.pollAttempts).toHaveLength(2);
     expect(Math.min(...hundredPolls.pollAttempts)).toBeGreaterThanOrEqual(100);
   });
