@@ -9,6 +9,7 @@ import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, rea
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { lineSplitter } from './lines';
 
 export class MissingPostgresError extends Error {}
 
@@ -175,17 +176,11 @@ export async function startPostgres(o: PostgresOptions): Promise<PostgresServer>
   const recent: string[] = [];
   let stopping: Promise<void> | undefined;
   const onOutput = o.onOutput ?? ((line: string) => process.stderr.write(`[postgres] ${line}\n`));
-  let rest = '';
-  const write = (chunk: Buffer) => {
-    const lines = (rest + chunk.toString('utf8')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      recent.push(line);
-      if (recent.length > 30) recent.shift();
-      if (!stopping) onOutput(line);
-    }
-  };
+  const write = lineSplitter((line) => {
+    recent.push(line);
+    if (recent.length > 30) recent.shift();
+    if (!stopping) onOutput(line);
+  });
   child.stdout?.on('data', write);
   child.stderr?.on('data', write);
   const exited = new Promise<number | string>((resolve) => {

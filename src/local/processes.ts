@@ -2,6 +2,7 @@
 // in its own process group (so a stop reaches whatever it starts, and a Ctrl-C at the terminal is
 // handled once, by start-all), with its output prefixed by its name.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { lineSplitter } from './lines';
 import { PROJECT_ROOT } from './local-env';
 
 const COLORS = [36, 33, 35, 32, 34, 31];
@@ -11,15 +12,6 @@ export function prefixer(name: string, index: number, width: number): (line: str
   const label = `[${name}]`.padEnd(width + 2);
   const tag = color ? `\x1b[${color}m${label}\x1b[0m` : label;
   return (line) => process.stdout.write(`${tag} ${line}\n`);
-}
-
-export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
-  let rest = '';
-  return (chunk) => {
-    const lines = (rest + chunk.toString('utf8')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) onLine(line.replace(/\r$/, ''));
-  };
 }
 
 export interface Service {
