@@ -277,7 +277,11 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
       201: started('Started'),
       200: started('The same Idempotency-Key and body again: the same onboarding and accessToken'),
       ...bodyErrors,
-      409: problem('An onboarding with this externalRef exists (onboardingId, no token)', ['conflict']),
+      409: problem('An onboarding with this externalRef exists, or this e-mail has a completed or running onboarding (onboardingId, no token)', [
+        'conflict',
+        'onboarding-completed',
+        'onboarding-running',
+      ]),
       422: problem('This Idempotency-Key was used with another body', ['idempotency-key-reused']),
       429: problem('Too many starts from this address', ['too-many-requests'], retryAfter),
       503: r.unavailable,
