@@ -51,7 +51,9 @@ export class FakeProviders {
     const userId = this.nextUserId++;
     this.registeredEmails.add(email);
     this.users.set(userId, {
-      userId, email, emailCode: '111111', smsCode: '222222', status: null, url: null, statusReads: 0,
+      userId, email, emailCode: '111111', smsCode: '222222', statusReads: 0,
+      // Identified: Borica's last status stays DOCUMENT_SIGN_SUCCESS (finalize answers again).
+      status: progress.identified ? 'DOCUMENT_SIGN_SUCCESS' : null, url: null,
       progress: { ...NOTHING_VERIFIED, ...progress },
     });
     return userId;
