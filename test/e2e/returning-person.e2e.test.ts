@@ -113,14 +113,21 @@ describe('a person who comes back', () => {
     expect((found.body as { items: unknown[] }).items).toHaveLength(2);
   });
 
-  it('re-sends the e-mail code when the e-mail was not confirmed, and the new code confirms it', async () => {
+  it('re-sends the e-mail code when the e-mail was not confirmed, and the new code confirms it; two comebacks at once make one', async () => {
     const p = newPerson();
     const first = new Journey(stack.apiUrl, stack.control, p);
     await first.start();
     await first.waitForAction('CONFIRM_EMAIL');
     await cancel(first.onboardingId);
+    // Two tabs come back at the same moment: one goes on with the user, the other is shown it.
+    const [a, b] = await Promise.all([start(p), start(p)]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    const [created, refused] = a.status === 201 ? [a, b] : [b, a];
+    expect(created.body).toMatchObject({ resumedFrom: first.onboardingId });
+    expect(refused.body).toMatchObject({ onboardingId: created.body.onboardingId });
     const second = new Journey(stack.apiUrl, stack.control, p);
-    expect((await second.start()).body).toMatchObject({ resumedFrom: first.onboardingId });
+    second.onboardingId = created.body.onboardingId;
+    second.accessToken = created.body.accessToken;
     await second.confirmEmail();
     await second.waitForAction('ENTER_SMS_CODE');
     expect(await stack.control.counters({ email: p.email })).toMatchObject({ usersCreated: 1, emailCodesSent: 2 });
