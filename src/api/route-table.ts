@@ -268,7 +268,9 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
     description:
       'A repeat with the same Idempotency-Key and the same body gets 200 and the same onboarding with its accessToken; ' +
       'the same key with another body 422; the same externalRef without that key 409 with the onboardingId and no token. ' +
-      'Rate-limited per client address.',
+      'A person who comes back: an e-mail whose earlier onboarding created the 10nPay user and ended without completing starts ' +
+      'a new onboarding on that user (201 with resumedFrom); an e-mail with a completed or a running onboarding answers 409 with ' +
+      'its onboardingId (onboarding-completed, onboarding-running). Rate-limited per client address.',
     tags: FRONTEND,
     auth: ['public'],
     headers: idempotencyHeadersSchema,
