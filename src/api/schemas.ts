@@ -176,13 +176,24 @@ const recordIdsSchema = z
   })
   .strict();
 
+/**
+ * lastError in the list and the detail: the view's (step, type, message, at, the provider's
+ * status, attempts, since when), of which the list carries all but the message (its search
+ * attribute is not encrypted), and an onboarding flagged before that summary existed the type.
+ */
+const opsLastErrorSchema = stepErrorSchema
+  .partial()
+  .required({ type: true })
+  .strict()
+  .meta({ description: 'The failing step’s latest failure: step, type, message (not in the list), at, httpStatus, attempts and since when' });
+
 export const listItemSchema = z
   .object({
     onboardingId: z.string(),
     stage: listStageSchema,
     stageEnteredAt: z.string(),
     waitingSeconds: z.number().int().optional().meta({ description: 'Running onboardings: how long in this stage' }),
-    lastError: z.object({ type: z.string() }).strict().optional(),
+    lastError: opsLastErrorSchema.optional(),
     needsAttention: z.boolean(),
     status: z.string().meta({ description: 'Temporal’s execution status: RUNNING, COMPLETED, FAILED, …' }),
     startedAt: z.string(),
@@ -245,6 +256,9 @@ export const opsStatsSchema = z
   .object({
     running: z.record(z.string(), z.number().int()),
     ended: z.record(z.string(), z.number().int()),
+    endedByReason: z
+      .record(z.string(), z.record(z.string(), z.number().int()))
+      .meta({ description: 'Ended onboardings per end stage and reason (`none` where the end has no reason, e.g. COMPLETED)' }),
     stageDurations: z.record(z.string(), z.object({ p50Seconds: z.number(), p90Seconds: z.number() }).strict()),
   })
   .strict();
@@ -278,10 +292,7 @@ export const opsDetailSchema = z
     stage: listStageSchema,
     stageEnteredAt: z.string(),
     needsAttention: z.boolean(),
-    lastError: stepErrorSchema
-      .partial()
-      .required({ type: true })
-      .strict()
+    lastError: opsLastErrorSchema
       .optional()
       .meta({ description: 'The failing step’s latest failure, its attempts and since when, brought up to date from the pending activity' }),
     pendingActivities: z.array(pendingActivitySchema),
