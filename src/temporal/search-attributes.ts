@@ -48,8 +48,9 @@ export type LastErrorSummary = Omit<StepError, 'message'>;
 /** The value of OnboardingLastError for a lastError (null clears it). */
 export function lastErrorSummary(error: StepError | undefined): string | null {
   if (!error) return null;
-  const { message: _message, ...summary } = error;
-  return JSON.stringify(summary);
+  // zod's object drops the keys it does not name: the message.
+  const summary = lastErrorSummarySchema.safeParse(error);
+  return summary.success ? JSON.stringify(summary.data) : null;
 }
 
 /** OnboardingLastError read back; undefined when absent or not one of ours. */
