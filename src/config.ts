@@ -148,6 +148,12 @@ const apiCoreSchema = z.object({
   FILE_STORE_DIR: z.string().default('.data/files'),
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
   CODEC_CORS_ORIGINS: csv,
+  // The Temporal Web UI's base URL: the console links each onboarding's workflow there; no link
+  // without it (npm start sets the dev server's).
+  TEMPORAL_UI_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   // Named ops identities, `name:key,…`; the name is the actor recorded for what the key does.
   OPS_API_KEYS: csv.pipe(
     z.array(

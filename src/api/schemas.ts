@@ -296,6 +296,7 @@ export const opsDetailSchema = z
       .optional()
       .meta({ description: 'The failing step’s latest failure, its attempts and since when, brought up to date from the pending activity' }),
     pendingActivities: z.array(pendingActivitySchema),
+    temporalUiUrl: z.url().optional().meta({ description: 'The workflow in the Temporal Web UI (where TEMPORAL_UI_URL is set)' }),
   })
   .strict();
 

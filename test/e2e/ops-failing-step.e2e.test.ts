@@ -8,23 +8,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepError } from '../../src/domain/onboarding';
 import type { Switch } from '../../src/sandbox/faults';
-import { startTestPostgres, type TestPostgres } from '../support/postgres';
+import { type OpsStack, startOpsStack } from '../support/ops-stack';
 import { Journey, call, newPerson } from './journey';
-import { OPS_API_KEY, type Stack, startStack } from './stack';
+import { OPS_API_KEY, type Stack } from './stack';
 
-let pg: TestPostgres;
+let opsStack: OpsStack;
 let stack: Stack;
 
 beforeAll(async () => {
-  pg = await startTestPostgres();
-  stack = await startStack({ databaseUrl: pg.url });
-  // A short quick window, and slow retries so slow that only an ops retry can move the step on.
-  stack.setSettingsOverrides({ stepAttentionAfter: '15s', stepSlowRetryInterval: '1h' });
+  // The contract's quick window, and slow retries so slow that only an ops retry moves the step on.
+  opsStack = await startOpsStack({ stepAttentionAfter: '15s' });
+  stack = opsStack.stack;
 });
 
 afterAll(async () => {
-  await stack?.close();
-  await pg?.stop();
+  await opsStack?.close();
 });
 
 const ops = (method: string, path: string, body?: unknown) => call(stack.apiUrl, method, path, { token: OPS_API_KEY, ...(body !== undefined ? { body } : {}) });
@@ -33,7 +31,7 @@ interface ListItem {
   onboardingId: string;
   stage: string;
   needsAttention: boolean;
-  lastError?: { type: string };
+  lastError?: Partial<StepError> & { type: string };
 }
 
 /** Polls until `ok` holds of what `read` answers; the deadline only bounds a broken run. */
@@ -80,7 +78,8 @@ describe('a provider step that keeps failing', () => {
       async () => ((await ops('GET', '/ops/onboardings?needsAttention=true&stage=FINALIZING')).body as { items: ListItem[] }).items,
       (items) => items.some((i) => i.onboardingId === j.onboardingId),
     );
-    expect(listed.find((i) => i.onboardingId === j.onboardingId)).toMatchObject({ stage: 'FINALIZING', needsAttention: true, lastError: { type: 'ProviderUnavailable' } });
+    const item = listed.find((i) => i.onboardingId === j.onboardingId)!;
+    expect(item).toMatchObject({ stage: 'FINALIZING', needsAttention: true, lastError: { step: 'finalizeIdentification', type: 'ProviderUnavailable', httpStatus: 503 } });
 
     // The view and the detail: the step, the failure, the provider's status, the attempts, since when.
     const view = await j.view();
@@ -93,6 +92,10 @@ describe('a provider step that keeps failing', () => {
     const detail = await detailOf(j.onboardingId);
     expect(detail).toMatchObject({ needsAttention: true, lastError: { step: 'finalizeIdentification', type: 'ProviderUnavailable', httpStatus: 503, since: view.lastError!.since } });
     expect(detail.lastError!.attempts).toBeGreaterThanOrEqual(view.lastError!.attempts!);
+    // The list's lastError is the view's as the step was flagged, but the message (search
+    // attributes are not encrypted): the same step, attempts and since when.
+    expect(item.lastError).toEqual({ ...view.lastError, message: undefined });
+    expect(Object.keys(item.lastError!)).not.toContain('message');
 
     // In the slow retries (an hour apart): once the first slow attempt has failed, nothing more
     // happens by itself; the provider heals; retry answers 202 and the step goes through now.
