@@ -99,8 +99,11 @@ const tennpaySchema = tennpayCoreSchema.extend(providerHttpShape).superRefine(ht
 const partnerSchema = partnerCoreSchema.extend(providerHttpShape).superRefine(httpsOnly(['PARTNER_BASE_URL']));
 // --- end of the provider URL block ---
 
-/** The onboarding settings' defaults (CONTRACT part 1 and the issues); the schema is the domain's. */
-const SETTING_DEFAULTS: OnboardingSettings = {
+/**
+ * The onboarding settings' defaults (CONTRACT part 1 and the issues); the schema is the domain's.
+ * The tests' settings start from these too (test/support/fixtures.ts).
+ */
+export const SETTING_DEFAULTS: Readonly<OnboardingSettings> = {
   identificationPollInterval: '3s',
   identificationPollCap: '5m',
   identificationBackgroundPollInterval: '30s',

@@ -7,6 +7,7 @@ import { text } from '../domain/json-text';
 import { kycRecordSchema } from '../domain/kyc-record';
 import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema, stepErrorSchema } from '../domain/onboarding';
 import { MAX_PAGE_SIZE, OPS_ACTIONS, listFiltersSchema } from '../ops/onboardings';
+import { recordIdsSchema as recordIdsShape } from '../record/changes';
 
 // ------------------------------------------------------------------------------------------ requests
 
@@ -164,17 +165,10 @@ export const degradedViewSchema = z
 export const onboardingAnswerSchema = z.union([onboardingViewSchema.strict(), degradedViewSchema]);
 
 const listStageSchema = z.union([stageSchema, z.literal('UNKNOWN').meta({ description: 'No stage recorded (not written by this service)' })]);
-const idsSchema = z.object({ userId: z.number().int().optional(), externalUserId: z.string().optional() }).strict();
-/** The ids the onboarding record keeps. */
-const recordIdsSchema = z
-  .object({
-    userId: z.number().int().optional(),
-    individualId: z.number().int().optional(),
-    partnerUserId: z.string().optional(),
-    externalUserId: z.string().optional(),
-    verificationId: z.string().optional(),
-  })
-  .strict();
+/** The ids the onboarding record keeps (the record's own schema, with nothing else allowed). */
+const recordIdsSchema = recordIdsShape.strict();
+/** The ids a list item shows, as the search attributes give them. */
+const idsSchema = recordIdsSchema.pick({ userId: true, externalUserId: true });
 
 /**
  * lastError in the list and the detail: the view's (step, type, message, at, the provider's

@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepError } from '../../src/domain/onboarding';
 import type { Switch } from '../../src/sandbox/faults';
-import { type OpsStack, startOpsStack } from '../support/ops-stack';
-import { Journey, call, newPerson } from './journey';
+import { type OpsStack, onboardingWithFailingFinalize, startOpsStack } from '../support/ops-stack';
+import { call } from './journey';
 import { OPS_API_KEY, type Stack } from './stack';
 
 let opsStack: OpsStack;
@@ -59,17 +59,10 @@ async function detailOf(onboardingId: string) {
 
 describe('a provider step that keeps failing', () => {
   it('is listed with needsAttention and its lastError, and retry makes the next attempt at once once the provider heals', async () => {
-    const person = newPerson();
-    const fault = await stack.control.setSwitch({ name: 'serverError', endpoint: 'tennpay.finalize', email: person.email, status: 503 });
-    const j = new Journey(stack.apiUrl, stack.control, person);
-    await j.start();
-    await j.confirmEmail();
-    await j.enterSmsCode();
-    await j.identifyAndSign();
-    await j.waitForStage('FINALIZING');
+    const { journey: j, switchId } = await onboardingWithFailingFinalize(stack);
 
     // In the quick retries, before the workflow flags the step: retry answers 202 all the same.
-    await until('a failed finalize', () => failedFinalizes(fault.id), (n) => n >= 1);
+    await until('a failed finalize', () => failedFinalizes(switchId), (n) => n >= 1);
     expect(await ops('POST', `/ops/onboardings/${j.onboardingId}/retry`)).toMatchObject({ status: 202, body: { onboardingId: j.onboardingId, action: 'retry' } });
 
     // The list's needsAttention filter finds it, with the failure's type.
@@ -102,14 +95,14 @@ describe('a provider step that keeps failing', () => {
     await until('the slow activity waiting for its next attempt', () => detailOf(j.onboardingId), (d) =>
       d.pendingActivities.some((a) => a.activityType === 'finalizeIdentification' && a.state === 'SCHEDULED'),
     );
-    const failedBeforeHeal = await failedFinalizes(fault.id);
-    await stack.control.removeSwitch(fault.id);
+    const failedBeforeHeal = await failedFinalizes(switchId);
+    await stack.control.removeSwitch(switchId);
     const retried = await ops('POST', `/ops/onboardings/${j.onboardingId}/retry`);
     expect(retried).toMatchObject({ status: 202, body: { onboardingId: j.onboardingId, action: 'retry' } });
     const moved = await j.waitFor('the partner KYC after the retry', (v) => v.stage === 'AWAITING_PARTNER_KYC');
     expect(moved.needsAttention).toBe(false);
     expect(failedBeforeHeal).toBeGreaterThanOrEqual(view.lastError!.attempts! + 1);
-    const effects = await stack.control.counters({ email: person.email });
+    const effects = await stack.control.counters({ email: j.person.email });
     expect(effects.finalizeSuccesses).toBe(1);
 
     // Nothing is failing now: retry is refused with 409 problem details.

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath } from '../../src/local/chromium';
 import { Journey, call, newPerson } from '../e2e/journey';
 import { OPS_API_KEY, type Stack } from '../e2e/stack';
-import { type OpsStack, startOpsStack } from '../support/ops-stack';
+import { type OpsStack, onboardingWithFailingFinalize, startOpsStack } from '../support/ops-stack';
 
 const ALICE_KEY = 'alice-console-key-0123456789';
 /** The record and Temporal's visibility are written after the fact: polls on them get this long. */
@@ -65,14 +65,7 @@ describe('the ops console', () => {
   });
 
   it('finds a failing finalize from the funnel, retries it once healed, and the trail names the actor', async () => {
-    const person = newPerson();
-    const fault = await stack.control.setSwitch({ name: 'serverError', endpoint: 'tennpay.finalize', email: person.email, status: 503 });
-    const j = new Journey(stack.apiUrl, stack.control, person);
-    await j.start();
-    await j.confirmEmail();
-    await j.enterSmsCode();
-    await j.identifyAndSign();
-    await j.waitForStage('FINALIZING');
+    const { journey: j, switchId } = await onboardingWithFailingFinalize(stack);
     await j.waitFor('the failing finalize flagged', (v) => v.needsAttention);
 
     const errors: string[] = [];
@@ -136,7 +129,7 @@ describe('the ops console', () => {
       await expect.poll(() => page.textContent('#trail'), RECORD_WRITTEN).toContain('provider failure at finalizeIdentification: ProviderUnavailable');
 
       // The provider heals; alice presses Retry and the onboarding moves on at once.
-      await stack.control.removeSwitch(fault.id);
+      await stack.control.removeSwitch(switchId);
       await page.click('#btn-retry');
       await expect.poll(() => page.textContent('#detail-message'), UI).toContain(`retry accepted for ${j.onboardingId}`);
       await expect.poll(() => page.textContent('#detail-stage'), { timeout: 30_000 }).toBe('AWAITING_PARTNER_KYC');

@@ -3,6 +3,7 @@
 // for ops after `stepAttentionAfter` whose slow retries are an hour apart, so that only an ops retry
 // moves a failing step on within a test.
 import type { OnboardingSettings } from '../../src/domain/onboarding';
+import { Journey, newPerson } from '../e2e/journey';
 import { type Stack, type StackOptions, startStack } from '../e2e/stack';
 import { type TestPostgres, startTestPostgres } from './postgres';
 
@@ -31,4 +32,20 @@ export async function startOpsStack({ stepAttentionAfter, env }: { stepAttention
       await pg.stop();
     },
   };
+}
+
+/**
+ * A new person whose finalize the sandbox's 10nPay answers 503 every time (until the switch is
+ * removed), driven to FINALIZING: the failing provider step the ops tests act on.
+ */
+export async function onboardingWithFailingFinalize(stack: Stack): Promise<{ journey: Journey; switchId: string }> {
+  const person = newPerson();
+  const fault = await stack.control.setSwitch({ name: 'serverError', endpoint: 'tennpay.finalize', email: person.email, status: 503 });
+  const journey = new Journey(stack.apiUrl, stack.control, person);
+  await journey.start();
+  await journey.confirmEmail();
+  await journey.enterSmsCode();
+  await journey.identifyAndSign();
+  await journey.waitForStage('FINALIZING');
+  return { journey, switchId: fault.id };
 }
