@@ -237,6 +237,8 @@ describe('the ops console', () => {
       expect(cancelledByReason?.['duplicate sign-ups']).toBeGreaterThanOrEqual(waiting.length);
       await reasonBar.click();
       await expect.poll(() => page.inputValue('#stage'), UI).toBe('CANCELLED');
+      await page.locator('#list[aria-busy="false"]').waitFor();
+      await page.screenshot({ path: screenshot('ended'), fullPage: true });
 
       // The trail of each names alice and her reason.
       await page.fill('#search-email', waiting[0]!.person.email);
