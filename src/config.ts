@@ -3,10 +3,9 @@
 // message naming the variable instead of failing later inside a request.
 import { existsSync, statSync } from 'node:fs';
 import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { RISK_LEVELS } from './activities/partner/schemas';
-import { durationSchema, onboardingSettingsSchema, type OnboardingSettings } from './domain/onboarding';
+import { durationMs, durationSchema, onboardingSettingsSchema, type OnboardingSettings } from './domain/onboarding';
 
 const csv = z
   .string()
@@ -200,7 +199,7 @@ const recordSchema = z.object({
 // Without INTEGRATOR_WEBHOOK_URL no event is published. Deliveries are retried for
 // INTEGRATOR_DELIVERY_RETRY_FOR (at least 24 h, the contract's floor), the backoff capped at
 // INTEGRATOR_DELIVERY_MAX_INTERVAL; INTEGRATOR_WEBHOOK_TIMEOUT bounds one attempt.
-const atLeast = (min: Duration) => (d: Duration) => msToNumber(d) >= msToNumber(min);
+const atLeast = (min: Duration) => (d: Duration) => durationMs(d) >= durationMs(min);
 const integratorSchema = z
   .object({
     INTEGRATOR_WEBHOOK_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
