@@ -205,6 +205,12 @@ const startedLinks: Record<string, LinkSpec> = Object.fromEntries(
   ]),
 );
 
+/** The ops reads on one onboarding: linked with its onboardingId only (ops bring their own key). */
+const OPS_READS_ON_ONE = ['opsGetOnboarding', 'opsOnboardingEvents'] as const;
+for (const operationId of OPS_READS_ON_ONE) {
+  startedLinks[operationId] = { operationId, parameters: { 'path.id': '$response.body#/onboardingId' }, description: 'The onboarding just started, read with the ops key' };
+}
+
 const started = (description: string) =>
   json(description, startedSchema, {
     headers: { 'Cache-Control': { schema: { const: 'no-store' }, description: 'The answer carries an accessToken' } },

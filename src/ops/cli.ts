@@ -196,7 +196,7 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
           `status         ${d.status} (run ${d.runId})`,
           `stage          ${d.stage} since ${d.stageEnteredAt}${d.needsAttention ? '   NEEDS ATTENTION' : ''}`,
           `next action    ${d.view ? d.view.nextAction.type : `unknown: ${d.viewUnavailable ?? ''}`}${d.view?.reason ? ` (${d.view.reason})` : ''}`,
-          `last error     ${d.lastError ? `${d.lastError.type}${'step' in d.lastError ? ` at ${d.lastError.step}: ${d.lastError.message}` : ''}` : '-'}`,
+          `last error     ${d.lastError ? `${d.lastError.type}${'step' in d.lastError ? ` at ${d.lastError.step}${'message' in d.lastError ? `: ${d.lastError.message}` : ''}` : ''}` : '-'}`,
           `ids            ${d.view ? JSON.stringify(d.view.ids) : '-'}`,
           `history        ${d.historyLength} events`,
           '',

@@ -201,11 +201,17 @@ describe('the onboarding record', () => {
       const j = journey(randomUUID(), { email: `s${i}@example.com`, phoneNumber: '+359888200200' });
       await record.append(j.change(0, moved('CREATING_USER', null)));
       await record.append(j.change(2, moved('AWAITING_EMAIL_CODE', 'CREATING_USER')));
-      if (i < 7) await record.append(j.change(2 + emailWait, moved('ABANDONED', 'AWAITING_EMAIL_CODE', 'CodeWaitTimedOut')));
+      const reason = i < 5 ? 'CodeWaitTimedOut' : 'OnboardingTimedOut';
+      if (i < 7) await record.append(j.change(2 + emailWait, moved('ABANDONED', 'AWAITING_EMAIL_CODE', reason)));
     }
+    const done = journey(randomUUID(), { email: 'done@example.com', phoneNumber: '+359888200200' });
+    await record.append(done.change(0, moved('CREATING_USER', null)));
+    await record.append(done.change(2, moved('COMPLETED', 'CREATING_USER')));
     const stats = await record.stats();
     expect(stats.running).toEqual({ AWAITING_EMAIL_CODE: 3 });
-    expect(stats.ended).toEqual({ ABANDONED: 7 });
+    expect(stats.ended).toEqual({ ABANDONED: 7, COMPLETED: 1 });
+    // Per end and reason, for the console's funnel; an end without a reason counts under `none`.
+    expect(stats.endedByReason).toEqual({ ABANDONED: { CodeWaitTimedOut: 5, OnboardingTimedOut: 2 }, COMPLETED: { none: 1 } });
     expect(stats.stageDurations.CREATING_USER).toEqual({ p50Seconds: 2, p90Seconds: 2 });
     // Seven finished e-mail waits of 10…70 s: the median is 40 s, the 90th percentile 64 s.
     expect(stats.stageDurations.AWAITING_EMAIL_CODE).toEqual({ p50Seconds: 40, p90Seconds: 64 });

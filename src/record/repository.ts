@@ -108,6 +108,9 @@ function payloadOf(event: RecordEvent): Record<string, unknown> {
   return Object.fromEntries(Object.entries(event).filter(([k]) => k !== 'type'));
 }
 
+/** The reason key of onboardings that ended without one (COMPLETED), as the ended metric labels them. */
+export const NO_REASON = 'none';
+
 export class OnboardingRecord {
   constructor(
     private readonly pool: Pool,
@@ -268,11 +271,15 @@ export class OnboardingRecord {
     await this.transaction((db) => forgetStartIn(db, onboardingId));
   }
 
-  /** `GET /ops/stats`: running onboardings by stage, ended ones by end stage, time spent per stage. */
+  /**
+   * `GET /ops/stats`: running onboardings by stage, ended ones by end stage and by end stage and
+   * reason, time spent per stage.
+   */
   async stats(): Promise<RecordStats> {
     return guard(async () => {
-      const counts = await this.pool.query<{ stage: string; ended: boolean; n: string }>(
-        'SELECT stage, ended_at IS NOT NULL AS ended, count(*) AS n FROM onboardings GROUP BY stage, ended_at IS NOT NULL',
+      const counts = await this.pool.query<{ stage: string; ended: boolean; reason: string | null; n: string }>(
+        `SELECT stage, ended_at IS NOT NULL AS ended, CASE WHEN ended_at IS NOT NULL THEN end_reason END AS reason, count(*) AS n
+         FROM onboardings GROUP BY 1, 2, 3`,
       );
       // A stage's duration: from its STAGE_CHANGED event to the next one of the same onboarding.
       const durations = await this.pool.query<{ stage: string; p50: number; p90: number }>(
@@ -285,8 +292,13 @@ export class OnboardingRecord {
                 percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM left_at - at)) AS p90
          FROM changes WHERE left_at IS NOT NULL GROUP BY stage`,
       );
-      const stats: RecordStats = { running: {}, ended: {}, stageDurations: {} };
-      for (const r of counts.rows) (r.ended ? stats.ended : stats.running)[r.stage] = Number(r.n);
+      const stats: RecordStats = { running: {}, ended: {}, endedByReason: {}, stageDurations: {} };
+      for (const r of counts.rows) {
+        const n = Number(r.n);
+        const counted = r.ended ? stats.ended : stats.running;
+        counted[r.stage] = (counted[r.stage] ?? 0) + n;
+        if (r.ended) (stats.endedByReason[r.stage] ??= {})[r.reason ?? NO_REASON] = n;
+      }
       for (const r of durations.rows) stats.stageDurations[r.stage] = { p50Seconds: Number(r.p50), p90Seconds: Number(r.p90) };
       return stats;
     });

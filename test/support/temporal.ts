@@ -14,13 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sqlitePragmaArgs, startDevServer, type DevServer, type DevServerOptions } from '../../src/local/dev-server';
 import { temporalBinary } from '../../src/local/temporal-binaries';
-import { ONBOARDING_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { ONBOARDING_SEARCH_ATTRIBUTES, type SearchAttributeKey } from '../../src/temporal/search-attributes';
 
 export { ONBOARDING_SEARCH_ATTRIBUTES };
 

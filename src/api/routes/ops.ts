@@ -39,6 +39,7 @@ import { canonicalJson } from '../secrets';
 import { problemForTemporalError } from '../temporal-errors';
 import type { RecordedOnboarding } from '../../record/changes';
 import { needsAttention } from '../../temporal/onboarding-handle';
+import { workflowIdFor } from '../../domain/onboarding';
 
 /** The onboarding of `/ops/onboardings/{id}/…`, a uuid as the route table checked. */
 function onboardingIdOf(res: Response): string {
@@ -148,7 +149,15 @@ export function opsHandlers(ctx: ApiContext): Handlers {
       res.status(200).json(recordDetail(recorded));
       return;
     }
-    res.status(200).json(detail);
+    res.status(200).json({ ...detail, ...temporalUiLink(id, detail.runId) });
+  };
+
+  // The workflow in the Temporal Web UI, where TEMPORAL_UI_URL names it (npm start's dev server).
+  const temporalUiLink = (onboardingId: string, runId: string): { temporalUiUrl?: string } => {
+    const base = ctx.api.TEMPORAL_UI_URL?.replace(/\/+$/, '');
+    if (!base) return {};
+    const namespace = encodeURIComponent(ctx.client.options.namespace);
+    return { temporalUiUrl: `${base}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowIdFor(onboardingId))}/${encodeURIComponent(runId)}/history` };
   };
 
   const opsOnboardingEvents = async (_req: Request, res: Response) => {
