@@ -21,8 +21,16 @@ import { FailureType } from '../domain/failures';
 import { kycRecordSchema, type KycRecord } from '../domain/kyc-record';
 import { isEndStage, type NextAction, type OnboardingInput, type OnboardingView, type Stage } from '../domain/onboarding';
 import { fileUploadSchema, type FileUpload } from '../domain/files';
+import {
+  MAX_KYC_DATA_PER_ONBOARDING,
+  MAX_PARTNER_EVENTS_PER_ONBOARDING,
+  MAX_REDIRECTS_PER_ONBOARDING,
+  MAX_UPLOADS_PER_ONBOARDING,
+  type LimitedMessage,
+} from '../domain/message-limits';
 import { CodeChecks } from './code-checks';
 import { Identification } from './identification';
+import { MessageLimits } from './message-limits';
 import * as messages from './messages';
 import { OnboardingEnded } from './onboarding-ended';
 import { PartnerStatuses } from './partner-status';
@@ -44,6 +52,9 @@ class Onboarding {
   private readonly codes: CodeChecks;
   private readonly identification: Identification;
   private readonly partnerStatus: PartnerStatuses;
+  private readonly limits: MessageLimits;
+  private partnerEventsReceived = 0;
+  private uploadsReceived = 0;
   private cancelReason: string | undefined;
 
   private userId: number | undefined;
@@ -84,6 +95,15 @@ class Onboarding {
     });
     this.partnerStatus = new PartnerStatuses({ progress: this.progress, settings: this.settings, externalUserId: input.onboardingId });
     if (input.profile) this.kycRecord = input.profile;
+    const taken = (step: (s: string) => boolean) => () => this.progress.timeline.filter((t) => step(t.step)).length;
+    this.limits = new MessageLimits(this.progress, {
+      boricaRedirectReceived: { received: taken((s) => s.startsWith('redirect:')), max: MAX_REDIRECTS_PER_ONBOARDING },
+      partnerEventReceived: { received: () => this.partnerEventsReceived, max: MAX_PARTNER_EVENTS_PER_ONBOARDING },
+      submitKycData: { received: taken((s) => s === 'kycDataReceived'), max: MAX_KYC_DATA_PER_ONBOARDING },
+      submitFiles: { received: () => this.uploadsReceived, max: MAX_UPLOADS_PER_ONBOARDING },
+      resendEmailCode: { received: () => this.codes.resendsOf('email'), max: this.codes.maxResends() },
+      resendSmsCode: { received: () => this.codes.resendsOf('sms'), max: this.codes.maxResends() },
+    });
     this.setupHandlers();
   }
 
@@ -467,6 +487,7 @@ class Onboarding {
 
   private setupHandlers(): void {
     setHandler(messages.onboardingView, () => this.view());
+    setHandler(messages.messageLimits, () => this.limits.states());
 
     setHandler(messages.submitEmailCode, ({ code }) => this.codes.check('email', code), {
       validator: ({ code }) => {
@@ -474,12 +495,20 @@ class Onboarding {
         requireCode(code);
       },
     });
-    setHandler(messages.resendEmailCode, () => this.codes.resend('email'), {
-      validator: () => {
-        this.requireStage('AWAITING_EMAIL_CODE');
-        this.codes.requireResendAllowed('email');
+    setHandler(
+      messages.resendEmailCode,
+      () => {
+        this.refuseWhenFull('resendEmailCode');
+        return this.codes.resend('email');
       },
-    });
+      {
+        validator: () => {
+          this.requireStage('AWAITING_EMAIL_CODE');
+          this.limits.requireRoom('resendEmailCode');
+          this.codes.requireCooledDown('email');
+        },
+      },
+    );
     setHandler(messages.submitSmsCode, ({ code }) => this.codes.check('sms', code), {
       validator: ({ code }) => {
         this.requireStage('AWAITING_SMS_CODE');
@@ -487,17 +516,26 @@ class Onboarding {
         requireCode(code);
       },
     });
-    setHandler(messages.resendSmsCode, () => this.codes.resend('sms'), {
-      validator: () => {
-        this.requireStage('AWAITING_SMS_CODE');
-        if (!this.codes.smsSent()) throw wrongStage('the SMS code has not been sent yet');
-        this.codes.requireResendAllowed('sms');
+    setHandler(
+      messages.resendSmsCode,
+      () => {
+        this.refuseWhenFull('resendSmsCode');
+        return this.codes.resend('sms');
       },
-    });
+      {
+        validator: () => {
+          this.requireStage('AWAITING_SMS_CODE');
+          if (!this.codes.smsSent()) throw wrongStage('the SMS code has not been sent yet');
+          this.limits.requireRoom('resendSmsCode');
+          this.codes.requireCooledDown('sms');
+        },
+      },
+    );
 
     setHandler(
       messages.submitKycData,
       (record) => {
+        this.refuseWhenFull('submitKycData');
         this.kycRecord = kycRecordSchema.parse(record);
         this.kycRecordVersion++;
         this.progress.done('kycDataReceived');
@@ -518,14 +556,17 @@ class Onboarding {
           this.requireIdentityUnchanged(parsed.data);
           // Abuse limits: each accepted record is an update in the history; a bound keeps a caller
           // from growing it without limit (a refused update leaves nothing).
-          if (this.progress.timeline.filter((t) => t.step === 'kycDataReceived').length >= MAX_KYC_DATA_PER_ONBOARDING) {
-            throw ApplicationFailure.create({ type: FailureType.LimitReached, message: `this onboarding has taken ${MAX_KYC_DATA_PER_ONBOARDING} KYC records, the most it takes`, nonRetryable: true });
-          }
+          this.limits.requireRoom('submitKycData');
         },
       },
     );
 
-    setHandler(messages.boricaRedirectReceived, (redirect) => this.identification.onRedirect(redirect));
+    // Past the bound the API sends no more redirects; one that still comes (the first past it, or a
+    // race) is refused and changes nothing.
+    setHandler(messages.boricaRedirectReceived, (redirect) => {
+      if (this.limits.full('boricaRedirectReceived') && this.limits.refuse('boricaRedirectReceived')) return;
+      this.identification.onRedirect(redirect);
+    });
 
     setHandler(
       messages.restartIdentification,
@@ -540,6 +581,8 @@ class Onboarding {
     setHandler(
       messages.submitFiles,
       (upload) => {
+        this.refuseWhenFull('submitFiles');
+        this.uploadsReceived++;
         this.uploads[upload.purpose] = upload.files;
         return { accepted: true } as const;
       },
@@ -550,11 +593,16 @@ class Onboarding {
           if (action.type !== 'UPLOAD_FILES' || action.purpose !== upload.purpose) {
             throw wrongStage(`the onboarding is not waiting for ${upload.purpose} files`);
           }
+          this.limits.requireRoom('submitFiles');
         },
       },
     );
 
-    setHandler(messages.partnerEventReceived, (event) => this.partnerStatus.applyEvent(event));
+    setHandler(messages.partnerEventReceived, (event) => {
+      if (this.limits.full('partnerEventReceived') && this.limits.refuse('partnerEventReceived')) return;
+      this.partnerEventsReceived++;
+      this.partnerStatus.applyEvent(event);
+    });
     setHandler(messages.stepRetried, (request) => this.progress.opsAction('retry', request.requestedBy));
 
     setHandler(
@@ -590,6 +638,13 @@ class Onboarding {
   }
 
   // ---- guards ---------------------------------------------------------------------------------
+
+  /** In an update's handler: the first message past its bound is refused here, its refusal recorded. */
+  private refuseWhenFull(message: LimitedMessage): void {
+    if (!this.limits.full(message)) return;
+    const refused = this.limits.refuse(message);
+    if (refused) throw refused;
+  }
 
   private requireStage(stage: Stage): void {
     this.requireNotEnded();
@@ -644,9 +699,6 @@ class Onboarding {
 function requireCode(code: unknown): void {
   if (typeof code !== 'string' || !/^\d{4,8}$/.test(code)) throw invalidInput('the code must be 4 to 8 digits');
 }
-
-/** KYC records one onboarding takes (corrections included). */
-const MAX_KYC_DATA_PER_ONBOARDING = 20;
 
 /** JSON with keys sorted, so that equal records compare equal whatever the order they came in. */
 function canonical(value: unknown): string {

@@ -6,6 +6,7 @@ import { isEndStage } from '../../src/domain/onboarding';
 import { ApplicationFailure } from '@temporalio/common';
 import type { IdentificationStatus, OnboardingActivities } from '../../src/activities/types';
 import type { RecordActivities } from '../../src/record/activity';
+import type { RecordChange } from '../../src/record/changes';
 import { FailureType } from '../../src/domain/failures';
 
 interface FakeUser {
@@ -29,6 +30,8 @@ export class FakeProviders {
   readonly calls: Record<string, number> = {};
   /** Onboardings whose end reached recordChanges (where the worker deletes their files). */
   readonly endsRecorded: string[] = [];
+  /** Every change handed to recordChanges, in order (what the record would append). */
+  readonly changes: RecordChange[] = [];
   /** Scripted failures, consumed one per call: an activity name → failure types to throw in order. */
   readonly failures: Record<string, string[]> = {};
   /** Emails whose creation answers EmailAlreadyRegistered. */
@@ -107,6 +110,7 @@ export class FakeProviders {
     return {
       // No record here; the ends it was handed are counted (the real activity deletes their files).
       recordChanges: async (changes) => {
+        this.changes.push(...changes);
         for (const c of changes) if (isEndStage(c.stage)) this.endsRecorded.push(c.onboardingId);
       },
       createUser: async ({ email }) => {
