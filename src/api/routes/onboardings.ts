@@ -35,7 +35,6 @@ import {
 } from '../../temporal/search-attributes';
 import {
   boricaRedirectReceived,
-  messageLimits,
   onboardingView,
   resendEmailCode,
   resendSmsCode,
