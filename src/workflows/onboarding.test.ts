@@ -192,13 +192,16 @@ describe('the 10nPay journey', () => {
     await stop(handle);
   });
 
-  it('holds a resend back during the cooldown and sends it after', async () => {
+  it('holds a resend back during the cooldown (its validator refuses it: RateLimited) and sends it after', async () => {
     const { handle, input } = await start();
     await reach(handle, 'AWAITING_EMAIL_CODE');
-    const early = await handle.executeUpdate(messages.resendEmailCode);
-    expect(early.accepted).toBe(false);
-    expect(early.retryAfterSeconds).toBeGreaterThan(0);
-    expect(early.retryAfterSeconds).toBeLessThanOrEqual(60);
+    const early = await handle.executeUpdate(messages.resendEmailCode).catch((err: unknown) => err);
+    expect(early).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (early as WorkflowUpdateFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('RateLimited');
+    const retryAfterSeconds = (cause.details?.[0] as { retryAfterSeconds: number }).retryAfterSeconds;
+    expect(retryAfterSeconds).toBeGreaterThan(0);
+    expect(retryAfterSeconds).toBeLessThanOrEqual(60);
     await env.sleep('61s');
     expect(await handle.executeUpdate(messages.resendEmailCode)).toEqual({ accepted: true });
     // Only the latest code is valid at 10nPay; the new one confirms the e-mail.
