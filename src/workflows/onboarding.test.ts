@@ -593,6 +593,27 @@ describe('the P100 partner stage', () => {
     expect(await handle.result()).toMatchObject({ stage: 'COMPLETED' });
   });
 
+  it.each([
+    ['addUserVerification', 'document'],
+    ['createPartnerAccount', 'person'],
+  ] as const)('ends FAILED PartnerRefusedLockedIdentity (flagged) when P100 (%s) refuses a field of the locked %s, without waiting for a correction', async (activity, section) => {
+    const { handle, input } = await start(withProfile());
+    providers.failNext(activity, `PartnerValidation:${section}`);
+    if (activity === 'addUserVerification') {
+      await toPartnerKyc(handle, input);
+      const { ids } = await view(handle);
+      await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    } else {
+      await toSignature(handle, input);
+      providers.setStatus(input.email, 'DOCUMENT_SIGN_SUCCESS');
+      await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-2' } });
+    }
+    const ended = await handle.result();
+    expect(ended).toMatchObject({ stage: 'FAILED', reason: 'PartnerRefusedLockedIdentity', needsAttention: true });
+    expect(ended.lastError).toMatchObject({ type: 'PartnerRefusedLockedIdentity' });
+    expect(ended.timeline.some((t) => t.step === 'kycDataReceived')).toBe(false);
+  });
+
   it('locks the person and the document once 10nPay identified the person (IdentityLocked), other sections still change', async () => {
     const { handle, input } = await start(withProfile());
     const record = testKycRecord();

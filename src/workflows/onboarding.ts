@@ -36,7 +36,17 @@ import { OnboardingEnded } from './onboarding-ended';
 import { PartnerStatuses } from './partner-status';
 import { Progress } from './progress';
 import { RecordWriter } from './record';
-import { describeFailure, failedWith, isBusinessFailure, lastAttemptFailure, providerCalls, type ProviderCalls, type Providers } from './provider-calls';
+import type { ProviderFailureDetails } from '../activities/provider-failures';
+import {
+  applicationFailureOf,
+  describeFailure,
+  failedWith,
+  isBusinessFailure,
+  lastAttemptFailure,
+  providerCalls,
+  type ProviderCalls,
+  type Providers,
+} from './provider-calls';
 
 export async function onboardingWorkflow(input: OnboardingInput): Promise<OnboardingView> {
   const onboarding = new Onboarding(input);
@@ -290,6 +300,7 @@ class Onboarding {
         return account;
       } catch (err) {
         if (!failedWith(err, FailureType.PartnerValidation)) throw err;
+        this.endWhenIdentityRefused(err);
         await this.waitForCorrectedKycData(describeFailure(err).message, { stage: 'CREATING_PARTNER_ACCOUNT' });
       }
     }
@@ -336,6 +347,7 @@ class Onboarding {
       } catch (err) {
         const failure = describeFailure(err);
         if (failedWith(err, FailureType.PartnerValidation)) {
+          this.endWhenIdentityRefused(err);
           await this.waitForCorrectedKycData(failure.message, { stage: 'VERIFYING_PARTNER_ACCOUNT' });
         } else if (failedWith(err, FailureType.PartnerTooManyVerifications)) {
           this.progress.noteError({ step: 'addUserVerification', ...failure });
@@ -424,6 +436,21 @@ class Onboarding {
     }
     this.progress.done(`filesReceived:${purpose}`);
     return this.uploads[purpose]!;
+  }
+
+  /**
+   * P100 refused a field of the person or the document, which 10nPay identified and the user signed
+   * for: the identity lock forbids the correction, so the onboarding does not wait for one. It ends
+   * FAILED, flagged for ops, who settle the discrepancy with P100 (or start a new onboarding).
+   * Onboardings that asked for a correction here before replay as they ran.
+   */
+  private endWhenIdentityRefused(err: unknown): void {
+    const details = applicationFailureOf(err)?.details?.[0] as Partial<ProviderFailureDetails> | undefined;
+    const sections = details?.identitySections ?? [];
+    if (sections.length === 0 || !this.identityLocked() || !patched('end-when-locked-identity-refused')) return;
+    const message = `P100 refused the ${sections.join(' and ')} that 10nPay identified; the identity is locked, so the user cannot correct it`;
+    this.progress.noteError({ step: 'kycData', type: 'PartnerRefusedLockedIdentity', message });
+    throw new OnboardingEnded('FAILED', 'PartnerRefusedLockedIdentity', true);
   }
 
   /** A provider refused the KYC data: the user corrects it; the step then runs again. */
@@ -657,7 +684,7 @@ class Onboarding {
    * signed for; a record that changes them is refused (a validator: nothing reaches the history).
    */
   private requireIdentityUnchanged(record: KycRecord): void {
-    if (!this.progress.timeline.some((t) => t.step === 'identificationVerified')) return;
+    if (!this.identityLocked()) return;
     const current = this.kycRecord;
     if (!current) return;
     const changed = (['person', 'document'] as const).filter((section) => canonical(current[section]) !== canonical(record[section]));
@@ -667,6 +694,11 @@ class Onboarding {
       message: `the ${changed.join(' and ')} cannot change once 10nPay has identified the person; other sections may`,
       nonRetryable: true,
     });
+  }
+
+  /** 10nPay has identified the person (Phase A reached): the person and the document are locked. */
+  private identityLocked(): boolean {
+    return this.progress.timeline.some((t) => t.step === 'identificationVerified');
   }
 
   private requireNotEnded(): void {

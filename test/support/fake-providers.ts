@@ -86,8 +86,18 @@ export class FakeProviders {
   private async enter(activity: keyof OnboardingActivities): Promise<void> {
     await this.held(activity);
     this.calls[activity] = (this.calls[activity] ?? 0) + 1;
-    const type = this.failures[activity]?.shift();
-    if (!type) return;
+    const scripted = this.failures[activity]?.shift();
+    if (!scripted) return;
+    // "PartnerValidation:document": a P100 validation error naming a field of the document.
+    const [type, identitySection] = scripted.split(':') as [string, string | undefined];
+    if (identitySection) {
+      throw ApplicationFailure.create({
+        type,
+        message: `${identitySection} field refused`,
+        nonRetryable: true,
+        details: [{ provider: 'partner', operation: activity, identitySections: [identitySection] }],
+      });
+    }
     const retryable = [FailureType.ProviderUnavailable, FailureType.RateLimited, FailureType.IdentificationNotCompleted].includes(
       type as never,
     );
