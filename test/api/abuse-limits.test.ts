@@ -3,11 +3,14 @@
 // provider call; the first refusal of each kind is written to the record as MESSAGE_REFUSED, and
 // later ones leave nothing in the history. P100's webhooks past the bound are acknowledged (200)
 // so that P100 stops delivering them. The onboarding goes on, to COMPLETED after a flood.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MAX_KYC_DATA_PER_ONBOARDING,
   MAX_PARTNER_EVENTS_PER_ONBOARDING,
   MAX_REDIRECTS_PER_ONBOARDING,
+  MAX_UPLOADS_PER_ONBOARDING,
 } from '../../src/domain/message-limits';
 import type { RecordEvent } from '../../src/record/changes';
 import { testApplicant, testKycRecord, testSettings } from '../support/fixtures';
@@ -119,6 +122,45 @@ describe('abuse limits', () => {
     const signals = (await historyOf(id)).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'partnerEventReceived');
     // The bound, and the one past it whose refusal the workflow recorded.
     expect(signals).toHaveLength(MAX_PARTNER_EVENTS_PER_ONBOARDING + 1);
+  });
+
+  it('file uploads past the bound: 429 LimitReached, the refused files not kept, the refusal recorded once', async () => {
+    // Method A, and P100's upload held: the onboarding keeps asking for files while it runs.
+    const methodA = await listen(h.deps({ settings: () => ({ ...testSettings(), partnerKycMethod: 'A', identificationBackgroundPollInterval: '1s' }) }));
+    const held = h.providers.hold('uploadKycFiles');
+    try {
+      const a = testApplicant();
+      const started = await call(methodA.url, 'POST', '/onboardings', {
+        body: { email: a.email, phoneNumber: a.phoneNumber, userType: 'INDIVIDUAL', profile: testKycRecord(a.documentNumber) },
+      });
+      const { onboardingId: id, accessToken: token } = started.body as { onboardingId: string; accessToken: string };
+      await waitForStage(id, token, 'AWAITING_EMAIL_CODE');
+      const user = h.providers.byEmail(a.email);
+      expect((await call(methodA.url, 'POST', `/onboardings/${id}/email-confirmation`, { token, body: { code: user.emailCode } })).status).toBe(200);
+      await waitForStage(id, token, 'AWAITING_SMS_CODE', 'ENTER_SMS_CODE');
+      expect((await call(methodA.url, 'POST', `/onboardings/${id}/sms-code`, { token, body: { code: user.smsCode } })).status).toBe(200);
+      await waitForStage(id, token, 'AWAITING_IDENTIFICATION');
+      h.providers.setStatus(a.email, 'DOCUMENT_SIGN_SUCCESS');
+      await waitForStage(id, token, 'AWAITING_FILES', 'UPLOAD_FILES');
+      const upload = (n: number) => {
+        const form = new FormData();
+        form.append('purpose', 'KYC');
+        form.append('files', new Blob([Buffer.from(`%PDF-1.7 upload ${n}`)]), 'doc.pdf');
+        return call(methodA.url, 'POST', `/onboardings/${id}/files`, { token, body: form });
+      };
+      expect((await upload(0)).status).toBe(200);
+      await held.entered;
+      for (let n = 1; n < MAX_UPLOADS_PER_ONBOARDING; n++) expect((await upload(n)).status).toBe(200);
+      expectLimitReached(await upload(100));
+      expectLimitReached(await upload(101));
+      await eventually(async () => (refusals(id).length > 0 ? true : undefined), 20_000, 'the refusal in the record');
+      expect(refusals(id)).toEqual([{ type: 'MESSAGE_REFUSED', message: 'submitFiles', reason: 'MAX_UPLOADS_PER_ONBOARDING' }]);
+      // The refused uploads' files are not kept: only the accepted ones are stored.
+      expect(readdirSync(path.join(h.fileDir, id))).toHaveLength(MAX_UPLOADS_PER_ONBOARDING);
+    } finally {
+      held.release();
+      await methodA.close();
+    }
   });
 
   it('a flood of 300 failed redirects with 3 KB queries: refused past the bound, the history stays under 400 events, the onboarding completes', async () => {
