@@ -213,3 +213,15 @@ describe('P100 validation errors and the locked identity', () => {
     expect(refused('addUserVerification', 'Some of your details were not accepted')).toBeUndefined();
   });
 });
+
+describe('10nPay validation errors and the locked identity', () => {
+  const refused = (operation: Parameters<typeof classifyTennpayResponse>[0], errors: Record<string, string[]>) =>
+    (classifyTennpayResponse(operation, { status: 400, body: { title: 'One or more validation errors occurred.', status: 400, errors }, headers: {} })
+      .details?.[0] as ProviderFailureDetails).identitySections;
+
+  it('add-additional-data refusing the gender names the person; other fields and calls name nothing', () => {
+    expect(refused('addAdditionalData', { 'data.gender': ['invalid'] })).toEqual(['person']);
+    expect(refused('addAdditionalData', { 'data.residenceAddressZipCode': ['invalid'] })).toBeUndefined();
+    expect(refused('createUser', { gender: ['invalid'] })).toBeUndefined();
+  });
+});

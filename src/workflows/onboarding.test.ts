@@ -594,11 +594,12 @@ describe('the P100 partner stage', () => {
   });
 
   it.each([
-    ['addUserVerification', 'document'],
-    ['createPartnerAccount', 'person'],
-  ] as const)('ends FAILED PartnerRefusedLockedIdentity (flagged) when P100 (%s) refuses a field of the locked %s, without waiting for a correction', async (activity, section) => {
+    ['addUserVerification', 'document', 'PartnerValidation', 'PartnerRefusedLockedIdentity'],
+    ['createPartnerAccount', 'person', 'PartnerValidation', 'PartnerRefusedLockedIdentity'],
+    ['addAdditionalData', 'person', 'ValidationFailed', 'TennpayRefusedLockedIdentity'],
+  ] as const)('ends FAILED (flagged) when %s refuses a field of the locked %s, without waiting for a correction', async (activity, section, failure, reason) => {
     const { handle, input } = await start(withProfile());
-    providers.failNext(activity, `PartnerValidation:${section}`);
+    providers.failNext(activity, `${failure}:${section}`);
     if (activity === 'addUserVerification') {
       await toPartnerKyc(handle, input);
       const { ids } = await view(handle);
@@ -609,8 +610,8 @@ describe('the P100 partner stage', () => {
       await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-2' } });
     }
     const ended = await handle.result();
-    expect(ended).toMatchObject({ stage: 'FAILED', reason: 'PartnerRefusedLockedIdentity', needsAttention: true });
-    expect(ended.lastError).toMatchObject({ type: 'PartnerRefusedLockedIdentity' });
+    expect(ended).toMatchObject({ stage: 'FAILED', reason, needsAttention: true });
+    expect(ended.lastError).toMatchObject({ type: reason });
     expect(ended.timeline.some((t) => t.step === 'kycDataReceived')).toBe(false);
   });
 

@@ -222,6 +222,7 @@ class Onboarding {
         break;
       } catch (err) {
         if (!failedWith(err, FailureType.ValidationFailed)) throw err;
+        this.endWhenIdentityRefused(err, 'TennpayRefusedLockedIdentity');
         // 10nPay refused a field the service's own validation let through: ask the user again.
         await this.waitForCorrectedKycData(describeFailure(err).message, this.stageAndAction());
       }
@@ -300,7 +301,7 @@ class Onboarding {
         return account;
       } catch (err) {
         if (!failedWith(err, FailureType.PartnerValidation)) throw err;
-        this.endWhenIdentityRefused(err);
+        this.endWhenIdentityRefused(err, 'PartnerRefusedLockedIdentity');
         await this.waitForCorrectedKycData(describeFailure(err).message, { stage: 'CREATING_PARTNER_ACCOUNT' });
       }
     }
@@ -347,7 +348,7 @@ class Onboarding {
       } catch (err) {
         const failure = describeFailure(err);
         if (failedWith(err, FailureType.PartnerValidation)) {
-          this.endWhenIdentityRefused(err);
+          this.endWhenIdentityRefused(err, 'PartnerRefusedLockedIdentity');
           await this.waitForCorrectedKycData(failure.message, { stage: 'VERIFYING_PARTNER_ACCOUNT' });
         } else if (failedWith(err, FailureType.PartnerTooManyVerifications)) {
           this.progress.noteError({ step: 'addUserVerification', ...failure });
@@ -439,18 +440,20 @@ class Onboarding {
   }
 
   /**
-   * P100 refused a field of the person or the document, which 10nPay identified and the user signed
-   * for: the identity lock forbids the correction, so the onboarding does not wait for one. It ends
-   * FAILED, flagged for ops, who settle the discrepancy with P100 (or start a new onboarding).
-   * Onboardings that asked for a correction here before replay as they ran.
+   * A provider (P100, or 10nPay's add-additional-data) refused a field of the person or the
+   * document, which 10nPay identified and the user signed for: the identity lock forbids the
+   * correction, so the onboarding does not wait for one. It ends FAILED, flagged for ops, who
+   * settle the discrepancy with the provider (or start a new onboarding). Onboardings that asked
+   * for a correction here before replay as they ran.
    */
-  private endWhenIdentityRefused(err: unknown): void {
+  private endWhenIdentityRefused(err: unknown, reason: 'PartnerRefusedLockedIdentity' | 'TennpayRefusedLockedIdentity'): void {
     const details = applicationFailureOf(err)?.details?.[0] as Partial<ProviderFailureDetails> | undefined;
     const sections = details?.identitySections ?? [];
     if (sections.length === 0 || !this.identityLocked() || !patched('end-when-locked-identity-refused')) return;
-    const message = `P100 refused the ${sections.join(' and ')} that 10nPay identified; the identity is locked, so the user cannot correct it`;
-    this.progress.noteError({ step: 'kycData', type: 'PartnerRefusedLockedIdentity', message });
-    throw new OnboardingEnded('FAILED', 'PartnerRefusedLockedIdentity', true);
+    const provider = reason === 'PartnerRefusedLockedIdentity' ? 'P100' : '10nPay';
+    const message = `${provider} refused the ${sections.join(' and ')} that 10nPay identified; the identity is locked, so the user cannot correct it`;
+    this.progress.noteError({ step: 'kycData', type: reason, message });
+    throw new OnboardingEnded('FAILED', reason, true);
   }
 
   /** A provider refused the KYC data: the user corrects it; the step then runs again. */
