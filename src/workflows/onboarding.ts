@@ -623,6 +623,9 @@ class Onboarding {
           if (action.type !== 'UPLOAD_FILES' || action.purpose !== upload.purpose) {
             throw wrongStage(`the onboarding is not waiting for ${upload.purpose} files`);
           }
+          // Files already received are being sent to P100: a second upload would replace them
+          // unseen (and leave them stored); the workflow asks again if P100 refuses them.
+          if (this.uploads[action.purpose] !== undefined) throw wrongStage(`the ${action.purpose} files were received and are being sent to the partner`);
           this.limits.requireRoom('submitFiles');
         },
       },
