@@ -12,9 +12,13 @@ import {
   MAX_REDIRECTS_PER_ONBOARDING,
   MAX_UPLOADS_PER_ONBOARDING,
 } from '../../src/domain/message-limits';
+import { ApiSecrets } from '../../src/api/secrets';
+import { workflowIdFor } from '../../src/domain/onboarding';
 import type { RecordEvent } from '../../src/record/changes';
+import { boricaRedirectReceived } from '../../src/workflows/messages';
+import { startOnboarding } from '../ops/support';
 import { testApplicant, testKycRecord, testSettings } from '../support/fixtures';
-import { call, createHarness, eventually, type Harness, listen, type RunningApi, WEBHOOK_TOKEN } from './harness';
+import { API_SIGNING_KEY, call, createHarness, eventually, type Harness, listen, type RunningApi, WEBHOOK_TOKEN } from './harness';
 
 let h: Harness;
 let api: RunningApi;
@@ -207,5 +211,22 @@ describe('abuse limits', () => {
     await waitForStage(id, token, 'COMPLETED');
     history = await historyOf(id);
     expect(history.length).toBeLessThan(400);
+  });
+
+  it('while no worker can tell the counts, redirects are still taken, unless the history is already far beyond every bound', async () => {
+    // Onboardings on a task queue no worker polls: the counts cannot be asked.
+    const secrets = new ApiSecrets(API_SIGNING_KEY);
+    const relay = (id: string) =>
+      call(api.url, 'POST', `/onboardings/${id}/redirects`, { token: secrets.accessTokenFor(id), body: { outcome: 'success', query: {} } });
+    const quiet = await startOnboarding(h.client, 'abuse-no-worker');
+    expect((await relay(quiet.onboardingId)).status).toBe(202);
+    const flooded = await startOnboarding(h.client, 'abuse-no-worker');
+    const handle = h.client.workflow.getHandle(workflowIdFor(flooded.onboardingId));
+    for (let i = 0; i < 1000; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, () => handle.signal(boricaRedirectReceived, { outcome: 'fail', query: {} })));
+    }
+    const refused = await relay(flooded.onboardingId);
+    expectLimitReached(refused);
+    await Promise.all([quiet, flooded].map((o) => h.client.workflow.getHandle(workflowIdFor(o.onboardingId)).terminate('test over')));
   });
 });

@@ -247,7 +247,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
    * refuse a repeat that no longer fits (a cooldown, a stage already left), so nothing is applied twice.
    */
   /** An onboarding that has ended takes no more calls: 409 onboarding-ended, as every step answers. */
-  async function refuseWhenEnded(id: string): Promise<void> {
+  async function refuseWhenEnded(id: string): Promise<WorkflowExecutionDescription> {
     const description = await temporalCall(ctx, timeouts.rpcMs, () => handleOf(id).describe(), id);
     if (hasEnded(description.status.name)) {
       throw new ProblemError({
@@ -258,6 +258,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         extensions: { onboardingId: id, stage: stageFrom(description) },
       });
     }
+    return description;
   }
 
   async function update<Ret, Args extends unknown[]>(
@@ -343,10 +344,19 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
   const relayRedirect = async (_req: Request, res: Response) => {
     const body = bodyOf<z.output<typeof redirectBodySchema>>(res);
     const id = res.locals.onboardingId as string;
-    await refuseWhenEnded(id);
+    const description = await refuseWhenEnded(id);
     const callbackId = body.query[REDIRECT_QUERY_KEPT];
     const relayed: BoricaRedirect = { outcome: body.outcome, query: callbackId !== undefined ? { [REDIRECT_QUERY_KEPT]: callbackId } : {} };
     const limit = await limitOf(ctx, id, 'boricaRedirectReceived');
+    // While the worker cannot tell the counts, a redirect is still a hint worth taking, unless the
+    // history is already far beyond what every bound together allows (a flood while it is down).
+    if (!limit && description.historyLength >= HISTORY_GUARD_WITHOUT_WORKER) {
+      ctx.metrics.messagesRefused.inc({ message: 'boricaRedirectReceived' });
+      throw new ProblemError({
+        ...problems.tooManyRequests('This onboarding takes no more redirects now', LIMIT_REACHED_RETRY_AFTER_SECONDS),
+        extensions: { failureType: FailureType.LimitReached, onboardingId: id },
+      });
+    }
     // Past the bound only the first refusal reaches the workflow, which records it; none is a redirect.
     if (!limit?.full || !limit.refusalRecorded) {
       await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, relayed), id);
@@ -499,6 +509,11 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
 
 // ---------------------------------------------------------------- helpers
 
+/**
+ * History events past which a redirect is refused while the worker cannot answer the counts: above
+ * a completed onboarding's ~140 events plus every message bound's worth (a few hundred).
+ */
+const HISTORY_GUARD_WITHOUT_WORKER = 1000;
 /** The one redirect query parameter the workflow reads (src/workflows/identification.ts). */
 const REDIRECT_QUERY_KEPT = 'bTrustAppCallBackId';
 
