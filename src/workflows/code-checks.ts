@@ -107,9 +107,11 @@ export class CodeChecks {
     });
   }
 
-  /** Sends a new code, once the cooldown since the last one has passed. */
-  async resend(channel: CodeChannel): Promise<ResendResult> {
+  /** Sends a new code, once the cooldown since the last one has passed and within the bound (`refuseWhenFull` throws past it). */
+  async resend(channel: CodeChannel, refuseWhenFull: () => void = () => undefined): Promise<ResendResult> {
     return this.lock.run(async () => {
+      // Under the lock: two resends let in together cannot both pass CODE_MAX_RESENDS.
+      refuseWhenFull();
       const cooldownMs = durationMs(this.deps.settings.codeResendCooldown);
       const waitMs = this.sentAt[channel] + cooldownMs - Date.now();
       if (waitMs > 0) return { accepted: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };

@@ -527,10 +527,7 @@ class Onboarding {
     });
     setHandler(
       messages.resendEmailCode,
-      () => {
-        this.refuseWhenFull('resendEmailCode');
-        return this.codes.resend('email');
-      },
+      () => this.codes.resend('email', () => this.refuseWhenFull('resendEmailCode')),
       {
         validator: () => {
           this.requireStage('AWAITING_EMAIL_CODE');
@@ -548,10 +545,7 @@ class Onboarding {
     });
     setHandler(
       messages.resendSmsCode,
-      () => {
-        this.refuseWhenFull('resendSmsCode');
-        return this.codes.resend('sms');
-      },
+      () => this.codes.resend('sms', () => this.refuseWhenFull('resendSmsCode')),
       {
         validator: () => {
           this.requireStage('AWAITING_SMS_CODE');
