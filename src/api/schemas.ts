@@ -146,6 +146,7 @@ export const startedSchema = z
     accessToken: z.string().meta({ description: 'The Bearer token of every frontend call on this onboarding' }),
     stage: stageSchema,
     nextAction: nextActionSchema,
+    resumedFrom: z.uuid().optional().meta({ description: 'A person who comes back: the earlier onboarding whose 10nPay user this one goes on with' }),
   })
   .strict();
 

@@ -83,6 +83,26 @@ function toOnboarding(r: OnboardingRow): RecordedOnboarding {
   };
 }
 
+/** A new onboarding's row, as the API opens it at the start (the workflow's first change finds it). */
+export interface StartOpening {
+  onboardingId: string;
+  userType: string;
+  externalRef?: string;
+  resumedFrom?: string;
+  tennpayUserId?: number;
+  email: string;
+  phoneNumber: string;
+  startedAt: string;
+}
+
+async function forgetStartIn(db: PoolClient, onboardingId: string): Promise<void> {
+  await db.query(
+    `DELETE FROM onboardings o WHERE o.onboarding_id = $1 AND o.last_seq = 0
+       AND NOT EXISTS (SELECT 1 FROM onboarding_events e WHERE e.onboarding_id = o.onboarding_id)`,
+    [onboardingId],
+  );
+}
+
 /** The event's own fields, without the `type` (a column of its own). */
 function payloadOf(event: RecordEvent): Record<string, unknown> {
   return Object.fromEntries(Object.entries(event).filter(([k]) => k !== 'type'));
@@ -199,6 +219,53 @@ export class OnboardingRecord {
       );
       return res.rows.map(toOnboarding);
     });
+  }
+
+  /**
+   * A start for a person, serialized with every other start for the same e-mail (a transaction-level
+   * advisory lock on the e-mail's keyed hash): `decide` sees the person's onboardings, newest first,
+   * and may open a new one, whose row is written before the lock is released, so a second start
+   * running at the same moment finds it. `forget` names rows of starts that never reached Temporal.
+   */
+  async startForPerson<T>(
+    email: string,
+    decide: (found: RecordedOnboarding[]) => Promise<{ result: T; open?: StartOpening; forget?: string[] }>,
+  ): Promise<T> {
+    const lockKey = this.hasher.email(email).readBigInt64BE(0).toString();
+    return this.transaction(async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey]);
+      const res = await db.query<OnboardingRow>(
+        `SELECT ${ONBOARDING_COLUMNS} FROM onboardings WHERE email_hash = ANY($1::bytea[]) ORDER BY created_at DESC, onboarding_id`,
+        [this.hasher.emailCandidates(email)],
+      );
+      const decision = await decide(res.rows.map(toOnboarding));
+      for (const id of decision.forget ?? []) await forgetStartIn(db, id);
+      const open = decision.open;
+      if (open) {
+        await db.query(
+          `INSERT INTO onboardings (onboarding_id, user_type, external_ref, resumed_from, tennpay_user_id, email_hash, phone_hash,
+             stage, stage_entered_at, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'CREATING_USER', $8, $8, $8)
+           ON CONFLICT (onboarding_id) DO NOTHING`,
+          [
+            open.onboardingId,
+            open.userType,
+            open.externalRef ?? null,
+            open.resumedFrom ?? null,
+            open.tennpayUserId ?? null,
+            this.hasher.email(open.email),
+            this.hasher.phone(open.phoneNumber),
+            open.startedAt,
+          ],
+        );
+      }
+      return decision.result;
+    });
+  }
+
+  /** The row of a start that did not reach Temporal, while its workflow has written nothing. */
+  async forgetStart(onboardingId: string): Promise<void> {
+    await this.transaction((db) => forgetStartIn(db, onboardingId));
   }
 
   /** `GET /ops/stats`: running onboardings by stage, ended ones by end stage, time spent per stage. */

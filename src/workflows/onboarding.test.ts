@@ -707,3 +707,51 @@ describe('the P100 partner stage', () => {
     expect(result.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['partnerAccountExisted', 'proofOfAddressNotRequired']));
   });
 });
+
+describe('a person who comes back (resume)', () => {
+  const resumeOf = (userId: number) => ({ resume: { onboardingId: '00000000-0000-4000-8000-00000000abcd', userId } });
+
+  it('with e-mail and phone verified at 10nPay, asks for neither code and goes on to identification with the same user', async () => {
+    const input = testOnboardingInput(withProfile());
+    const userId = providers.existingUser(input.email, { emailVerified: true, phoneVerified: true });
+    const { handle } = await start({ ...input, ...resumeOf(userId) });
+    const v = await reach(handle, 'AWAITING_IDENTIFICATION');
+    expect(v).toMatchObject({ resumedFrom: '00000000-0000-4000-8000-00000000abcd', ids: { userId } });
+    expect(v.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['userResumed', 'emailConfirmed', 'phoneVerified']));
+    expect(v.timeline.map((t) => t.step)).not.toContain('smsCodeSent');
+    // No user created, no e-mail code sent again.
+    expect([...providers.users.values()].filter((u) => u.email === input.email)).toHaveLength(1);
+    expect(providers.byEmail(input.email).emailCode).toBe('111111');
+    await stop(handle);
+  });
+
+  it('with the e-mail not confirmed, sends the e-mail code again and takes only the new one', async () => {
+    const input = testOnboardingInput();
+    const userId = providers.existingUser(input.email);
+    const { handle } = await start({ ...input, ...resumeOf(userId) });
+    await reachAction(handle, 'CONFIRM_EMAIL');
+    expect(providers.byEmail(input.email).emailCode).toBe('111112');
+    expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: '111111' }] })).toMatchObject({ accepted: false });
+    expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: '111112' }] })).toMatchObject({ accepted: true });
+    await reachAction(handle, 'ENTER_SMS_CODE');
+    await stop(handle);
+  });
+
+  it('identified at 10nPay, does not identify again: finalize (idempotent) gives the individual id', async () => {
+    const input = testOnboardingInput(withProfile());
+    const userId = providers.existingUser(input.email, { emailVerified: true, phoneVerified: true, additionalData: true, identified: true });
+    const { handle } = await start({ ...input, ...resumeOf(userId) });
+    const v = await reachPartnerKyc(handle);
+    expect(v.ids).toMatchObject({ userId, individualId: userId + 1 });
+    // initiateIdentification would have set Borica's status back to PROCESSING.
+    expect(providers.byEmail(input.email).status).toBe('DOCUMENT_SIGN_SUCCESS');
+    expect(v.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['identificationAlreadyDone', 'identificationFinalized']));
+    expect(v.timeline.map((t) => t.step)).not.toContain('additionalDataSent');
+    await stop(handle);
+  });
+
+  it('ends FAILED ReturningUserUnknown, flagged for ops, when 10nPay no longer knows the user', async () => {
+    const { handle } = await start(resumeOf(2_000_000_000));
+    expect(await handle.result()).toMatchObject({ stage: 'FAILED', reason: 'ReturningUserUnknown', needsAttention: true });
+  });
+});

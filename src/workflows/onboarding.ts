@@ -16,6 +16,7 @@ import {
   patched,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
+import type { TennpayUserProgress } from '../activities/types';
 import type { StoredFile } from '../domain/files';
 import { FailureType } from '../domain/failures';
 import { kycRecordSchema, type KycRecord } from '../domain/kyc-record';
@@ -47,6 +48,9 @@ import {
   type ProviderCalls,
   type Providers,
 } from './provider-calls';
+
+/** A new 10nPay user: nothing verified yet. */
+const NOTHING_KNOWN: TennpayUserProgress = { emailVerified: false, phoneVerified: false, additionalData: false, identified: false };
 
 export async function onboardingWorkflow(input: OnboardingInput): Promise<OnboardingView> {
   const onboarding = new Onboarding(input);
@@ -87,6 +91,7 @@ class Onboarding {
       ? new RecordWriter(input.onboardingId, {
           userType: input.userType,
           ...(input.externalRef !== undefined ? { externalRef: input.externalRef } : {}),
+          ...(input.resume !== undefined ? { resumedFrom: input.resume.onboardingId } : {}),
           email: input.email,
           phoneNumber: input.phoneNumber,
           startedAt: new Date(workflowInfo().startTime).toISOString(),
@@ -118,7 +123,8 @@ class Onboarding {
   }
 
   view(): OnboardingView {
-    return this.progress.view(this.codes.attempts(), this.kycRecord !== undefined);
+    const view = this.progress.view(this.codes.attempts(), this.kycRecord !== undefined);
+    return this.input.resume ? { ...view, resumedFrom: this.input.resume.onboardingId } : view;
   }
 
   async run(): Promise<void> {
@@ -148,14 +154,14 @@ class Onboarding {
     await this.progress.recorded();
   }
 
-  /** The onboarding, step by step. */
+  /** The onboarding, step by step; a person who comes back skips what 10nPay already has. */
   private async journey(): Promise<void> {
-    await this.createUser();
-    await this.confirmEmail();
-    await this.verifyPhone();
+    const known = await this.createUser();
+    if (!known.emailVerified) await this.confirmEmail();
+    if (!known.phoneVerified) await this.verifyPhone();
     await this.collectKycData();
     if (this.settings.kycDataSubmissionPoint === 'AFTER_PHONE_VERIFIED') await this.sendAdditionalData();
-    await this.identifyAndSign();
+    if (!known.identified) await this.identifyAndSign();
     await this.finalizeIdentification();
     await this.openPartnerAccount();
     this.progress.end('COMPLETED');
@@ -163,14 +169,19 @@ class Onboarding {
 
   // ---- 10nPay ---------------------------------------------------------------------------------
 
-  private async createUser(): Promise<void> {
+  /** Creates the 10nPay user, or goes on with the one of a person who comes back; says what 10nPay has. */
+  private async createUser(): Promise<TennpayUserProgress> {
     this.progress.enter('CREATING_USER');
+    const resume = this.input.resume;
+    // Only onboardings of a returning person take this branch (and carry the marker).
+    if (resume && patched('returning-person')) return this.resumeUser(resume.userId);
     try {
       const { userId } = await this.withAttention('createUser', (p) => p.createUser({ email: this.input.email }));
       this.userId = userId;
       this.progress.setIds({ userId });
       this.codes.sent('email');
       this.progress.done('userCreated');
+      return NOTHING_KNOWN;
     } catch (err) {
       // Either registered before, or our own earlier attempt created the user and its answer was
       // lost: 10nPay has no look-up by e-mail, so only ops can tell which; the user is not stuck.
@@ -179,6 +190,36 @@ class Onboarding {
       }
       throw err;
     }
+  }
+
+  /**
+   * A person who comes back (CONTRACT part 4): the 10nPay user this service created in an earlier
+   * onboarding. 10nPay's status says what it has; the e-mail code is sent again when the e-mail is
+   * not confirmed yet (the earlier code may have expired, and only the latest one is valid).
+   */
+  private async resumeUser(userId: number): Promise<TennpayUserProgress> {
+    this.userId = userId;
+    this.progress.setIds({ userId });
+    let known: TennpayUserProgress;
+    try {
+      known = await this.withAttention('getUserStatus', (p) => p.getUserStatus({ userId }));
+    } catch (err) {
+      // 10nPay no longer knows the user the record names: nothing to go on with; ops look.
+      if (failedWith(err, FailureType.UnknownUser)) throw new OnboardingEnded('FAILED', 'ReturningUserUnknown', true);
+      throw err;
+    }
+    this.progress.done('userResumed');
+    if (known.emailVerified) {
+      this.progress.done('emailConfirmed');
+    } else {
+      await this.withAttention('sendEmailConfirmation', (p) => p.sendEmailConfirmation({ userId, email: this.input.email }));
+      this.codes.sent('email');
+    }
+    if (known.phoneVerified) this.progress.done('phoneVerified');
+    // 10nPay keeps the additional data it has (CONTRACT part 2): not sent again.
+    if (known.additionalData) this.additionalDataSent = true;
+    if (known.identified) this.progress.done('identificationAlreadyDone');
+    return known;
   }
 
   private async confirmEmail(): Promise<void> {

@@ -4,7 +4,7 @@
 // HTTP sandbox instead.
 import { isEndStage } from '../../src/domain/onboarding';
 import { ApplicationFailure } from '@temporalio/common';
-import type { IdentificationStatus, OnboardingActivities } from '../../src/activities/types';
+import type { IdentificationStatus, OnboardingActivities, TennpayUserProgress } from '../../src/activities/types';
 import type { RecordActivities } from '../../src/record/activity';
 import type { RecordChange } from '../../src/record/changes';
 import { FailureType } from '../../src/domain/failures';
@@ -17,7 +17,11 @@ interface FakeUser {
   status: string | null;
   url: string | null;
   statusReads: number;
+  /** What GET /User/{id}/status answers (a user created here starts with nothing verified). */
+  progress: TennpayUserProgress;
 }
+
+const NOTHING_VERIFIED: TennpayUserProgress = { emailVerified: false, phoneVerified: false, additionalData: false, identified: false };
 
 const business = (type: string, message = type) => ApplicationFailure.create({ type, message, nonRetryable: true });
 // Like the real clients' failures (src/activities/provider-failures.ts): the provider, the operation and its HTTP status.
@@ -44,6 +48,19 @@ export class FakeProviders {
   };
   private nextUserId = 1000;
   private readonly holds = new Map<keyof OnboardingActivities, { entered: () => void; released: Promise<void> }>();
+
+  /** A 10nPay user an earlier onboarding created, with what 10nPay already has of it. */
+  existingUser(email: string, progress: Partial<TennpayUserProgress> = {}): number {
+    const userId = this.nextUserId++;
+    this.registeredEmails.add(email);
+    this.users.set(userId, {
+      userId, email, emailCode: '111111', smsCode: '222222', statusReads: 0,
+      // Identified: Borica's last status stays DOCUMENT_SIGN_SUCCESS (finalize answers again).
+      status: progress.identified ? 'DOCUMENT_SIGN_SUCCESS' : null, url: null,
+      progress: { ...NOTHING_VERIFIED, ...progress },
+    });
+    return userId;
+  }
 
   byEmail(email: string): FakeUser {
     const user = [...this.users.values()].find((u) => u.email === email);
@@ -128,8 +145,12 @@ export class FakeProviders {
         if (this.registeredEmails.has(email)) throw business(FailureType.EmailAlreadyRegistered);
         const userId = this.nextUserId++;
         this.registeredEmails.add(email);
-        this.users.set(userId, { userId, email, emailCode: '111111', smsCode: '222222', status: null, url: null, statusReads: 0 });
+        this.users.set(userId, { userId, email, emailCode: '111111', smsCode: '222222', status: null, url: null, statusReads: 0, progress: { ...NOTHING_VERIFIED } });
         return { userId };
+      },
+      getUserStatus: async ({ userId }) => {
+        await this.enter('getUserStatus');
+        return { ...this.user(userId).progress };
       },
       sendEmailConfirmation: async ({ userId }) => {
         await this.enter('sendEmailConfirmation');

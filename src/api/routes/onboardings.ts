@@ -49,7 +49,8 @@ import {
 } from '../../workflows/messages';
 import { isTrustedUrl } from '../../activities/trusted-url';
 import { FailureType } from '../../domain/failures';
-import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type ApiContext, recordCall, temporalCall, withDeadline } from '../context';
+import { decidePersonStart, type Execution, type PersonStart } from './person-start';
 import { type Handlers, inputOf } from '../mount-routes';
 import { type Problem, ProblemError, problems, sendProblem } from '../problem-details';
 import {
@@ -82,6 +83,8 @@ function bodyOf<T>(res: Response): T {
 interface StartMemo {
   requestHash?: string;
   idempotencyKeyHash?: string;
+  /** The earlier onboarding of a person who comes back (an opaque id). */
+  resumedFrom?: string;
 }
 
 /** The frontend's operations of the route table (and the signed partner-KYC link). */
@@ -118,8 +121,12 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     // onboarding under an old key's id: that one is the onboarding asked for.
     const startedBeforeRotation = await existingAmong(candidates.slice(1));
     if (startedBeforeRotation) return repeatedStart(res, startedBeforeRotation, body, key);
+    const person = await personRules(res, body, key, candidates);
+    if (person === 'repeat') return;
+    const resume = person.resume;
     const memo: StartMemo = { requestHash: secrets.hash('body', canonicalJson(body)) };
     if (key) memo.idempotencyKeyHash = secrets.hash('idem', key);
+    if (resume) memo.resumedFrom = resume.onboardingId;
     const searchAttributes: SearchAttributePair[] = [
       { key: OnboardingStage, value: 'CREATING_USER' },
       { key: OnboardingStageEnteredAt, value: new Date() },
@@ -134,6 +141,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
       ...(body.externalRef !== undefined ? { externalRef: body.externalRef } : {}),
       ...(body.profile !== undefined ? { profile: body.profile } : {}),
       settings: ctx.settings(),
+      ...(resume ? { resume } : {}),
     };
     try {
       await withDeadline(ctx, timeouts.rpcMs, () =>
@@ -147,6 +155,8 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         }),
       );
     } catch (err) {
+      // The row this start wrote stands for no workflow of its own: it goes (unless a workflow wrote to it).
+      if (person.opened) await ctx.record?.forgetStart(onboardingId).catch(() => undefined);
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
         const problem = problemForTemporalError(err, onboardingId);
         if (problem) throw new ProblemError(problem);
@@ -161,7 +171,92 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
       accessToken: secrets.accessTokenFor(onboardingId),
       stage: 'CREATING_USER' satisfies Stage,
       nextAction: { type: 'WAIT' } satisfies NextAction,
+      ...(resume ? { resumedFrom: resume.onboardingId } : {}),
     });
+  }
+
+  /**
+   * A person who comes back (CONTRACT part 4), decided under the record's lock on the e-mail
+   * (src/api/routes/person-start.ts): an e-mail with a COMPLETED onboarding, or with one still
+   * running, is refused with that onboarding's id (409); an earlier onboarding that created the
+   * 10nPay user and ended without completing is gone on with (the resume returned). The new
+   * onboarding's row is written under the lock, before its workflow starts, so that a second start
+   * for the same e-mail at the same moment finds it. Without a record, every start is a new one;
+   * with a record that cannot be reached, the start is a 503 to retry. 'repeat': answered already;
+   * `opened`: this start wrote the new onboarding's row.
+   */
+  async function personRules(
+    res: Response,
+    body: StartOnboardingBody,
+    key: string | undefined,
+    candidates: string[],
+  ): Promise<{ resume?: { onboardingId: string; userId: number }; opened: boolean } | 'repeat'> {
+    if (!ctx.record) return { opened: false };
+    const onboardingId = candidates[0]!;
+    if (body.externalRef !== undefined || key !== undefined) {
+      // The key's or externalRef's onboarding exists: the repeat rules answer, and no row is written for it.
+      const existing = await existingAmong([onboardingId]);
+      if (existing) {
+        await repeatedStart(res, existing, body, key);
+        return 'repeat';
+      }
+    }
+    const decision = await recordCall(ctx, (record) =>
+      record.startForPerson<PersonStart>(body.email, async (found) => {
+        const d = await decidePersonStart(found, candidates, executionOf);
+        if (d.kind !== 'new') return { result: d };
+        const open = {
+          onboardingId,
+          userType: body.userType,
+          ...(body.externalRef !== undefined ? { externalRef: body.externalRef } : {}),
+          ...(d.resume ? { resumedFrom: d.resume.onboardingId, tennpayUserId: d.resume.userId } : {}),
+          email: body.email,
+          phoneNumber: body.phoneNumber,
+          startedAt: new Date().toISOString(),
+        };
+        return { result: d, open, forget: d.forget };
+      }),
+    );
+    switch (decision.kind) {
+      case 'new':
+        if (!decision.resume) return { opened: true };
+        ctx.logger.info({ onboardingId, resumedFrom: decision.resume.onboardingId }, 'a person comes back');
+        return { resume: decision.resume, opened: true };
+      case 'repeat':
+        // Started under this key or externalRef a moment ago: the start below meets it.
+        return { opened: false };
+      case 'completed':
+        ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });
+        throw new ProblemError({
+          status: 409,
+          slug: 'onboarding-completed',
+          title: 'This person has completed an onboarding',
+          detail: 'An onboarding with this e-mail has completed; there is nothing to start again',
+          extensions: { onboardingId: decision.onboardingId },
+        });
+      case 'running':
+        ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });
+        throw new ProblemError({
+          status: 409,
+          slug: 'onboarding-running',
+          title: 'This person has an onboarding in progress',
+          detail: 'An onboarding with this e-mail is in progress; go on with it, or cancel it first',
+          extensions: { onboardingId: decision.onboardingId },
+        });
+    }
+  }
+
+  /** Whether Temporal runs, has closed, or does not have an onboarding. */
+  async function executionOf(id: string): Promise<Execution> {
+    try {
+      const description = await withDeadline(ctx, timeouts.rpcMs, () => handleOf(id).describe());
+      return hasEnded(description.status.name) ? 'CLOSED' : 'RUNNING';
+    } catch (err) {
+      if (isNotFound(err)) return 'NOT_FOUND';
+      const problem = problemForTemporalError(err, id);
+      if (problem) throw new ProblemError(problem);
+      throw err;
+    }
   }
 
   /** The first of `ids` (derived under old signing keys) whose onboarding exists, if any. */
@@ -209,7 +304,13 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         // the worker is slow or down: the search attributes tell the stage, the user waits
       }
       res.setHeader('Cache-Control', 'no-store');
-      res.status(200).json({ onboardingId, accessToken: secrets.accessTokenFor(onboardingId), stage, nextAction });
+      res.status(200).json({
+        onboardingId,
+        accessToken: secrets.accessTokenFor(onboardingId),
+        stage,
+        nextAction,
+        ...(typeof existing.resumedFrom === 'string' ? { resumedFrom: existing.resumedFrom } : {}),
+      });
       return;
     }
     ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });

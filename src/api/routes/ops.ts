@@ -31,14 +31,13 @@ import {
 } from '../../ops/onboardings';
 import { registerOnboardingGauges } from '../../observability/onboarding-gauges';
 import { CONSOLE_HTML, CONSOLE_SCRIPT } from '../console/page';
-import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type ApiContext, recordCall, temporalCall, withDeadline } from '../context';
 import { type Handlers, inputOf } from '../mount-routes';
 import { ProblemError, problems } from '../problem-details';
 import type { opsBatchCancelBodySchema, opsListQuerySchema } from '../schemas';
 import { canonicalJson } from '../secrets';
 import { problemForTemporalError } from '../temporal-errors';
 import type { RecordedOnboarding } from '../../record/changes';
-import { RecordUnavailableError, type OnboardingRecord } from '../../record/repository';
 import { needsAttention } from '../../temporal/onboarding-handle';
 
 /** The onboarding of `/ops/onboardings/{id}/…`, a uuid as the route table checked. */
@@ -193,20 +192,6 @@ export function opsHandlers(ctx: ApiContext): Handlers {
     opsWhoami,
     ...Object.fromEntries(OPS_ACTIONS.flatMap((a) => [[`ops_${camel(a)}`, action(a)], [`opsBatch_${camel(a)}`, batch(a)]])),
   };
-}
-
-/** Runs a read of the record; no record configured, or PostgreSQL unreachable, is a 503 to retry. */
-async function recordCall<R>(ctx: ApiContext, fn: (record: OnboardingRecord) => Promise<R>): Promise<R> {
-  if (!ctx.record) throw new ProblemError(problems.unavailable('The onboarding record is not configured (DATABASE_URL)', 60));
-  try {
-    return await fn(ctx.record);
-  } catch (err) {
-    if (err instanceof RecordUnavailableError) {
-      ctx.logger.warn({ err: err.message }, 'onboarding record unavailable');
-      throw new ProblemError(problems.unavailable('The onboarding record cannot be reached; try again shortly', 5));
-    }
-    throw err;
-  }
 }
 
 /**
