@@ -382,6 +382,7 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
       409: problem('The onboarding does not wait for files, or it has ended (the files are not kept)', REFUSED),
       413: problem('A file is larger than 5 MB', ['too-large']),
       415: problem('Not a JPEG, PNG or PDF file (by its content)', ['unsupported-file-type']),
+      429: problem('This onboarding has taken the most uploads it takes (failureType LimitReached; the files are not kept)', ['too-many-requests'], retryAfter),
       503: r.unavailable,
     },
   },

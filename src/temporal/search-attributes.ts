@@ -1,6 +1,7 @@
 // The custom search attributes ops list and filter onboardings by. They carry no personal data:
-// stages, times, error types and provider ids only. The dev-server runner and the test setup
-// register them; a production cluster registers them once with `temporal operator search-attribute create`.
+// stages, times, error types and provider ids only. ONBOARDING_SEARCH_ATTRIBUTES is the one list:
+// the dev-server runner, the test setup, docker-compose (checked by its test) and
+// `npm run ops -- setup` (src/temporal/namespace-setup.ts, for any other namespace) register it.
 import type { temporal } from '@temporalio/proto';
 import {
   defaultPayloadConverter,

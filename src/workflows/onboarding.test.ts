@@ -192,13 +192,16 @@ describe('the 10nPay journey', () => {
     await stop(handle);
   });
 
-  it('holds a resend back during the cooldown and sends it after', async () => {
+  it('holds a resend back during the cooldown (its validator refuses it: RateLimited) and sends it after', async () => {
     const { handle, input } = await start();
     await reach(handle, 'AWAITING_EMAIL_CODE');
-    const early = await handle.executeUpdate(messages.resendEmailCode);
-    expect(early.accepted).toBe(false);
-    expect(early.retryAfterSeconds).toBeGreaterThan(0);
-    expect(early.retryAfterSeconds).toBeLessThanOrEqual(60);
+    const early = await handle.executeUpdate(messages.resendEmailCode).catch((err: unknown) => err);
+    expect(early).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (early as WorkflowUpdateFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('RateLimited');
+    const retryAfterSeconds = (cause.details?.[0] as { retryAfterSeconds: number }).retryAfterSeconds;
+    expect(retryAfterSeconds).toBeGreaterThan(0);
+    expect(retryAfterSeconds).toBeLessThanOrEqual(60);
     await env.sleep('61s');
     expect(await handle.executeUpdate(messages.resendEmailCode)).toEqual({ accepted: true });
     // Only the latest code is valid at 10nPay; the new one confirms the e-mail.
@@ -588,6 +591,28 @@ describe('the P100 partner stage', () => {
     await handle.executeUpdate(messages.submitKycData, { args: [{ ...record, address: { ...record.address, street: 'Corrected Street' } }] });
     await partnerEvent(handle, input, 'user-status', 'ACTIVE');
     expect(await handle.result()).toMatchObject({ stage: 'COMPLETED' });
+  });
+
+  it.each([
+    ['addUserVerification', 'document', 'PartnerValidation', 'PartnerRefusedLockedIdentity'],
+    ['createPartnerAccount', 'person', 'PartnerValidation', 'PartnerRefusedLockedIdentity'],
+    ['addAdditionalData', 'person', 'ValidationFailed', 'TennpayRefusedLockedIdentity'],
+  ] as const)('ends FAILED (flagged) when %s refuses a field of the locked %s, without waiting for a correction', async (activity, section, failure, reason) => {
+    const { handle, input } = await start(withProfile());
+    providers.failNext(activity, `${failure}:${section}`);
+    if (activity === 'addUserVerification') {
+      await toPartnerKyc(handle, input);
+      const { ids } = await view(handle);
+      await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    } else {
+      await toSignature(handle, input);
+      providers.setStatus(input.email, 'DOCUMENT_SIGN_SUCCESS');
+      await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-2' } });
+    }
+    const ended = await handle.result();
+    expect(ended).toMatchObject({ stage: 'FAILED', reason, needsAttention: true });
+    expect(ended.lastError).toMatchObject({ type: reason });
+    expect(ended.timeline.some((t) => t.step === 'kycDataReceived')).toBe(false);
   });
 
   it('locks the person and the document once 10nPay identified the person (IdentityLocked), other sections still change', async () => {

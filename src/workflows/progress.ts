@@ -83,6 +83,12 @@ export class Progress {
     this.flush();
   }
 
+  /** A message from outside was refused past its bound (abuse limits): written to the record now. */
+  messageRefused(message: string, reason: string): void {
+    this.queue({ type: 'MESSAGE_REFUSED', message, reason });
+    this.flush();
+  }
+
   /** Brings the record and the search attributes up to date. */
   private flush(): void {
     if (!this.record) return;

@@ -4,6 +4,7 @@
 // Temporal no longer has, and names the key's identity as the actor. PostgreSQL stopped mid-flow
 // is a fault test: test/faults/record.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_REDIRECTS_PER_ONBOARDING } from '../../src/domain/message-limits';
 import { workflowIdFor } from '../../src/domain/onboarding';
 import type { TrailEvent } from '../../src/record/changes';
 import { replayCheck } from '../../src/ops/replay';
@@ -138,5 +139,22 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
       expect(stats.stageDurations[stage]!.p90Seconds).toBeGreaterThanOrEqual(stats.stageDurations[stage]!.p50Seconds);
     }
     expect(stats.stageDurations.COMPLETED).toBeUndefined();
+  });
+
+  it('writes a MESSAGE_REFUSED event to the trail when a message is refused past its bound, once per kind', async () => {
+    const j = journey();
+    await j.start();
+    await j.waitForStage('AWAITING_EMAIL_CODE');
+    const relay = () => call(stack.apiUrl, 'POST', `/onboardings/${j.onboardingId}/redirects`, { token: j.accessToken, body: { outcome: 'fail', query: {} } });
+    for (let i = 0; i < MAX_REDIRECTS_PER_ONBOARDING; i++) expect((await relay()).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect((await relay()).status).toBe(429);
+    let refused: TrailEvent[] = [];
+    for (let i = 0; i < 150 && refused.length === 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 200));
+      const res = await ops('GET', `/ops/onboardings/${j.onboardingId}/events`);
+      refused = ((res.body as { items?: TrailEvent[] }).items ?? []).filter((e) => e.type === 'MESSAGE_REFUSED');
+    }
+    expect(refused).toEqual([expect.objectContaining({ type: 'MESSAGE_REFUSED', message: 'boricaRedirectReceived', reason: 'MAX_REDIRECTS_PER_ONBOARDING' })]);
+    expect((await ops('POST', `/ops/onboardings/${j.onboardingId}/cancel`, { reason: 'test over' })).status).toBe(202);
   });
 });

@@ -6,6 +6,7 @@ import { isEndStage } from '../../src/domain/onboarding';
 import { ApplicationFailure } from '@temporalio/common';
 import type { IdentificationStatus, OnboardingActivities, TennpayUserProgress } from '../../src/activities/types';
 import type { RecordActivities } from '../../src/record/activity';
+import type { RecordChange } from '../../src/record/changes';
 import { FailureType } from '../../src/domain/failures';
 
 interface FakeUser {
@@ -33,6 +34,8 @@ export class FakeProviders {
   readonly calls: Record<string, number> = {};
   /** Onboardings whose end reached recordChanges (where the worker deletes their files). */
   readonly endsRecorded: string[] = [];
+  /** Every change handed to recordChanges, in order (what the record would append). */
+  readonly changes: RecordChange[] = [];
   /** Scripted failures, consumed one per call: an activity name → failure types to throw in order. */
   readonly failures: Record<string, string[]> = {};
   /** Emails whose creation answers EmailAlreadyRegistered. */
@@ -100,8 +103,18 @@ export class FakeProviders {
   private async enter(activity: keyof OnboardingActivities): Promise<void> {
     await this.held(activity);
     this.calls[activity] = (this.calls[activity] ?? 0) + 1;
-    const type = this.failures[activity]?.shift();
-    if (!type) return;
+    const scripted = this.failures[activity]?.shift();
+    if (!scripted) return;
+    // "PartnerValidation:document": a P100 validation error naming a field of the document.
+    const [type, identitySection] = scripted.split(':') as [string, string | undefined];
+    if (identitySection) {
+      throw ApplicationFailure.create({
+        type,
+        message: `${identitySection} field refused`,
+        nonRetryable: true,
+        details: [{ provider: 'partner', operation: activity, identitySections: [identitySection] }],
+      });
+    }
     const retryable = [FailureType.ProviderUnavailable, FailureType.RateLimited, FailureType.IdentificationNotCompleted].includes(
       type as never,
     );
@@ -124,6 +137,7 @@ export class FakeProviders {
     return {
       // No record here; the ends it was handed are counted (the real activity deletes their files).
       recordChanges: async (changes) => {
+        this.changes.push(...changes);
         for (const c of changes) if (isEndStage(c.stage)) this.endsRecorded.push(c.onboardingId);
       },
       createUser: async ({ email }) => {

@@ -63,6 +63,7 @@ import {
 } from '../schemas';
 import { canonicalJson } from '../secrets';
 import { checkKycCodes } from './reference';
+import { limitOf } from '../message-limits';
 import { isNotFound, LIMIT_REACHED_RETRY_AFTER_SECONDS, problemForTemporalError } from '../temporal-errors';
 
 
@@ -347,7 +348,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
    * refuse a repeat that no longer fits (a cooldown, a stage already left), so nothing is applied twice.
    */
   /** An onboarding that has ended takes no more calls: 409 onboarding-ended, as every step answers. */
-  async function refuseWhenEnded(id: string): Promise<void> {
+  async function refuseWhenEnded(id: string): Promise<WorkflowExecutionDescription> {
     const description = await temporalCall(ctx, timeouts.rpcMs, () => handleOf(id).describe(), id);
     if (hasEnded(description.status.name)) {
       throw new ProblemError({
@@ -358,6 +359,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         extensions: { onboardingId: id, stage: stageFrom(description) },
       });
     }
+    return description;
   }
 
   async function update<Ret, Args extends unknown[]>(
@@ -438,36 +440,37 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
 
   // ---------------------------------------------------------------- Borica redirects (a signal)
   // Abuse limits (CONTRACT part 4): a signal always lands in the history, so the bound is kept
-  // here, before signalling: the onboarding's own timeline counts the redirects it received, and
-  // only the query parameter the workflow reads is passed on (a 4 KB query does not reach the history).
+  // here, before signalling (src/api/message-limits.ts), and only the query parameter the workflow
+  // reads is passed on (a 4 KB query does not reach the history).
   const relayRedirect = async (_req: Request, res: Response) => {
     const body = bodyOf<z.output<typeof redirectBodySchema>>(res);
     const id = res.locals.onboardingId as string;
-    await refuseWhenEnded(id);
-    const received = await redirectsReceived(id);
-    if (received !== undefined && received >= MAX_REDIRECTS_PER_ONBOARDING) {
+    const description = await refuseWhenEnded(id);
+    const callbackId = body.query[REDIRECT_QUERY_KEPT];
+    const relayed: BoricaRedirect = { outcome: body.outcome, query: callbackId !== undefined ? { [REDIRECT_QUERY_KEPT]: callbackId } : {} };
+    const limit = await limitOf(ctx, id, 'boricaRedirectReceived');
+    // While the worker cannot tell the counts, a redirect is still a hint worth taking, unless the
+    // history is already far beyond what every bound together allows (a flood while it is down).
+    if (!limit && description.historyLength >= HISTORY_GUARD_WITHOUT_WORKER) {
+      ctx.metrics.messagesRefused.inc({ message: 'boricaRedirectReceived' });
       throw new ProblemError({
-        ...problems.tooManyRequests(`This onboarding has received ${MAX_REDIRECTS_PER_ONBOARDING} redirects, the most it takes`, LIMIT_REACHED_RETRY_AFTER_SECONDS),
+        ...problems.tooManyRequests('This onboarding takes no more redirects now', LIMIT_REACHED_RETRY_AFTER_SECONDS),
         extensions: { failureType: FailureType.LimitReached, onboardingId: id },
       });
     }
-    const callbackId = body.query[REDIRECT_QUERY_KEPT];
-    const relayed: BoricaRedirect = { outcome: body.outcome, query: callbackId !== undefined ? { [REDIRECT_QUERY_KEPT]: callbackId } : {} };
-    await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, relayed), id);
+    // Past the bound only the first refusal reaches the workflow, which records it; none is a redirect.
+    if (!limit?.full || !limit.refusalRecorded) {
+      await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, relayed), id);
+    }
+    if (limit?.full) {
+      ctx.metrics.messagesRefused.inc({ message: 'boricaRedirectReceived' });
+      throw new ProblemError({
+        ...problems.tooManyRequests(`This onboarding has received ${limit.max} redirects, the most it takes`, LIMIT_REACHED_RETRY_AFTER_SECONDS),
+        extensions: { failureType: FailureType.LimitReached, onboardingId: id },
+      });
+    }
     res.status(202).json({ accepted: true });
   };
-
-  /** Redirects the onboarding has taken so far (its timeline), or undefined when it cannot answer now. */
-  async function redirectsReceived(id: string): Promise<number | undefined> {
-    try {
-      const view = await withDeadline(ctx, Math.min(timeouts.queryMs, 2_000), () => handleOf(id).query(onboardingView));
-      return view.timeline.filter((t) => t.step.startsWith('redirect:')).length;
-    } catch (err) {
-      if (isNotFound(err)) throw new ProblemError(problems.notFound());
-      // The worker is slow or down: the redirect is not refused for that (it is a hint only).
-      return undefined;
-    }
-  }
 
   // ---------------------------------------------------------------- files
   const upload = multer({
@@ -607,8 +610,11 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
 
 // ---------------------------------------------------------------- helpers
 
-/** Borica redirects one onboarding takes (identification, signing, their repeats and restarts). */
-export const MAX_REDIRECTS_PER_ONBOARDING = 40;
+/**
+ * History events past which a redirect is refused while the worker cannot answer the counts: above
+ * a completed onboarding's ~140 events plus every message bound's worth (a few hundred).
+ */
+const HISTORY_GUARD_WITHOUT_WORKER = 1000;
 /** The one redirect query parameter the workflow reads (src/workflows/identification.ts). */
 const REDIRECT_QUERY_KEPT = 'bTrustAppCallBackId';
 
