@@ -100,6 +100,12 @@ export class Identification {
    * by the redirect (its query does not say); a redirect while that phase is already being
    * verified changes nothing.
    */
+  /** Whether the journey moves on this redirect (a phase waits for it and has none yet). */
+  awaits(_redirect: BoricaRedirect): boolean {
+    const phase = phaseOfStage(this.deps.progress.stage);
+    return phase !== undefined && this.redirects[phase] === undefined;
+  }
+
   onRedirect(redirect: BoricaRedirect): void {
     const phase = phaseOfStage(this.deps.progress.stage);
     const duplicate = phase !== undefined && this.redirects[phase] !== undefined;
@@ -125,6 +131,7 @@ export class Identification {
     let staleHintForgiven = false;
     for (;;) {
       progress.enter(waiting, { type: 'OPEN_URL', url, purpose });
+      progress.waiting();
       const first = await this.awaitStatusOrRedirect(phase, statusQuery);
       if (first.kind === 'reached') return { ok: true, status: first.status };
       if (first.kind === 'pollEnded') {

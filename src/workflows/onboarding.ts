@@ -71,7 +71,8 @@ class Onboarding {
           startedAt: new Date(workflowInfo().startTime).toISOString(),
         })
       : undefined;
-    this.progress = new Progress(input.onboardingId, record);
+    // Onboardings started before the record kept views write it where they did (and replay so).
+    this.progress = new Progress(input.onboardingId, record, record !== undefined && patched('record-views'));
     this.calls = providerCalls(input.settings);
     const userId = () => this.requireUserId();
     this.codes = new CodeChecks({ settings: this.settings, providers: this.calls.interactive, progress: this.progress, email: input.email, userId });
@@ -84,6 +85,7 @@ class Onboarding {
     });
     this.partnerStatus = new PartnerStatuses({ progress: this.progress, settings: this.settings, externalUserId: input.onboardingId });
     if (input.profile) this.kycRecord = input.profile;
+    this.progress.attachView(() => this.view());
     this.setupHandlers();
   }
 
@@ -178,6 +180,8 @@ class Onboarding {
     if (this.kycRecord) return;
     this.progress.enter('AWAITING_KYC_DATA', { type: 'SUBMIT_KYC_DATA' });
     await this.waitForUser(() => this.kycRecord !== undefined, this.settings.userStepTimeout, 'KycDataNotSubmitted');
+    // Received: the user has nothing more to do here (the caller's next read shows it).
+    this.progress.enter('AWAITING_KYC_DATA', { type: 'WAIT' });
   }
 
   /** add-additional-data, once: 10nPay keeps what it had at finalize (CONTRACT part 2). */
@@ -372,6 +376,7 @@ class Onboarding {
 
   /** Waits for the user; a user who does not come back within `timeout` abandons the onboarding. */
   private async waitForUser(ready: () => boolean, timeout: Duration, abandonReason: string): Promise<void> {
+    this.progress.waiting();
     if (!(await condition(ready, timeout))) throw new OnboardingEnded('ABANDONED', abandonReason);
   }
 
@@ -412,7 +417,8 @@ class Onboarding {
     this.progress.noteError({ step: 'kycData', type: 'KycDataRejected', message: providerMessage });
     this.progress.enter(resume.stage, { type: 'SUBMIT_KYC_DATA', message: providerMessage });
     await this.waitForUser(() => this.kycRecordVersion > version, this.settings.userStepTimeout, 'KycDataNotCorrected');
-    this.progress.enter(resume.stage, resume.nextAction ?? { type: 'WAIT' });
+    const resumed = resume.nextAction?.type === 'SUBMIT_KYC_DATA' ? undefined : resume.nextAction;
+    this.progress.enter(resume.stage, resumed ?? { type: 'WAIT' });
   }
 
   /**
@@ -468,26 +474,26 @@ class Onboarding {
   private setupHandlers(): void {
     setHandler(messages.onboardingView, () => this.view());
 
-    setHandler(messages.submitEmailCode, ({ code }) => this.codes.check('email', code), {
+    setHandler(messages.submitEmailCode, ({ code }) => this.checkCode('email', code), {
       validator: ({ code }) => {
         this.requireStage('AWAITING_EMAIL_CODE');
         requireCode(code);
       },
     });
-    setHandler(messages.resendEmailCode, () => this.codes.resend('email'), {
+    setHandler(messages.resendEmailCode, () => this.answerOnceRecorded(false, () => this.codes.resend('email')), {
       validator: () => {
         this.requireStage('AWAITING_EMAIL_CODE');
         this.codes.requireResendAllowed('email');
       },
     });
-    setHandler(messages.submitSmsCode, ({ code }) => this.codes.check('sms', code), {
+    setHandler(messages.submitSmsCode, ({ code }) => this.checkCode('sms', code), {
       validator: ({ code }) => {
         this.requireStage('AWAITING_SMS_CODE');
         if (!this.codes.smsSent()) throw wrongStage('the SMS code has not been sent yet');
         requireCode(code);
       },
     });
-    setHandler(messages.resendSmsCode, () => this.codes.resend('sms'), {
+    setHandler(messages.resendSmsCode, () => this.answerOnceRecorded(false, () => this.codes.resend('sms')), {
       validator: () => {
         this.requireStage('AWAITING_SMS_CODE');
         if (!this.codes.smsSent()) throw wrongStage('the SMS code has not been sent yet');
@@ -498,10 +504,14 @@ class Onboarding {
     setHandler(
       messages.submitKycData,
       (record) => {
-        this.kycRecord = kycRecordSchema.parse(record);
-        this.kycRecordVersion++;
-        this.progress.done('kycDataReceived');
-        return { accepted: true } as const;
+        // The journey moves on when it was waiting for this record (first or corrected).
+        const awaited = this.progress.nextAction.type === 'SUBMIT_KYC_DATA';
+        return this.answerOnceRecorded(awaited, () => {
+          this.kycRecord = kycRecordSchema.parse(record);
+          this.kycRecordVersion++;
+          this.progress.done('kycDataReceived');
+          return { accepted: true } as const;
+        });
       },
       {
         validator: (record) => {
@@ -525,24 +535,31 @@ class Onboarding {
       },
     );
 
-    setHandler(messages.boricaRedirectReceived, (redirect) => this.identification.onRedirect(redirect));
+    setHandler(messages.boricaRedirectReceived, (redirect) => {
+      // A signal has no answer: the API waits for the record to show the redirect (its timeline
+      // entry, and the verifying stage when the journey waited for it).
+      const awaited = this.identification.awaits(redirect);
+      void this.answerOnceRecorded(awaited, () => this.identification.onRedirect(redirect));
+    });
 
     setHandler(
       messages.restartIdentification,
-      (request) => {
-        this.restartRequested = true;
-        this.progress.opsAction('restart-identification', request.requestedBy);
-        return { accepted: true } as const;
-      },
+      (request) =>
+        this.answerOnceRecorded(true, () => {
+          this.restartRequested = true;
+          this.progress.opsAction('restart-identification', request.requestedBy);
+          return { accepted: true } as const;
+        }),
       { validator: (_request) => this.requireStage('IDENTIFICATION_FAILED') },
     );
 
     setHandler(
       messages.submitFiles,
-      (upload) => {
-        this.uploads[upload.purpose] = upload.files;
-        return { accepted: true } as const;
-      },
+      (upload) =>
+        this.answerOnceRecorded(true, () => {
+          this.uploads[upload.purpose] = upload.files;
+          return { accepted: true } as const;
+        }),
       {
         validator: (upload) => {
           if (!fileUploadSchema.safeParse(upload).success) throw invalidInput('the file references are invalid');
@@ -587,6 +604,30 @@ class Onboarding {
         },
       },
     );
+  }
+
+  /** A code check; right or locked out, the journey moves on, and the answer waits for the record. */
+  private async checkCode(channel: 'email' | 'sms', code: string): Promise<messages.CodeResult> {
+    if (!this.progress.recordsViews) return this.codes.check(channel, code);
+    const mark = this.progress.mark();
+    const result = await this.codes.check(channel, code);
+    await this.progress.recordedAfter(mark, result.accepted || this.codes.lockedOutReason !== undefined);
+    return result;
+  }
+
+  /**
+   * Read-your-own-action (patch record-views): the caller's answer waits until the record holds
+   * the action's effect, after the journey's move when it `reacts` (a new stage or next action).
+   */
+  private answerOnceRecorded<T>(reacts: boolean, act: () => T): T | Promise<T> {
+    // Onboardings without views answer as they did (synchronously where the handler was).
+    if (!this.progress.recordsViews) return act();
+    const mark = this.progress.mark();
+    return (async () => {
+      const result = await act();
+      await this.progress.recordedAfter(mark, reacts);
+      return result;
+    })();
   }
 
   // ---- guards ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 // reach the record (and the list) with the next such point, so the record's writes do not
 // lengthen the history. The search attributes are then upserted only when one of them changed.
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { metricMeter, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, metricMeter, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RecordEvent } from '../record/changes';
 import type { RecordWriter } from './record';
 
@@ -56,9 +56,19 @@ export class Progress {
   private readonly published = new Map<string, string>();
   private publishQueued = false;
 
+  /** The onboarding's whole view (set by the workflow once its parts exist), for the record. */
+  private viewOf: (() => OnboardingView) | undefined;
+
+  /**
+   * `recordsViews` (patch record-views): every change carries the onboarding's view, and the
+   * record is written where the onboarding waits for someone (waiting()), after a caller's action
+   * has had its effect (recordedAfter()), when flagged, on ops actions and at the end; the search
+   * attributes are upserted as before.
+   */
   constructor(
     private readonly onboardingId: string,
     private readonly record?: RecordWriter,
+    readonly recordsViews = false,
   ) {
     // A workflow started by the API already carries the first stage's attributes; one started
     // elsewhere (a test, a reset) gets them here.
@@ -72,7 +82,44 @@ export class Progress {
 
   /** Queues a change for the record, with where the onboarding stands after it. */
   private queue(event: RecordEvent): void {
-    this.record?.queue(event, { stage: this.stage, stageEnteredAt: this.stageEnteredAt, ids: this.ids });
+    this.record?.queue(event, this.recordState(), this.recordsViews ? this.viewOf?.() : undefined);
+  }
+
+  private recordState() {
+    return { stage: this.stage, stageEnteredAt: this.stageEnteredAt, ids: this.ids };
+  }
+
+  /** Hands Progress the whole view; changes queued before it (the first) take it now. */
+  attachView(viewOf: () => OnboardingView): void {
+    this.viewOf = viewOf;
+    if (this.recordsViews) this.record?.fillViews(viewOf());
+  }
+
+  /** With views: a view-only change when the view moved since the last change queued. */
+  private noteView(): void {
+    if (this.recordsViews && this.viewOf) this.record?.queueViewIfChanged(this.recordState(), this.viewOf());
+  }
+
+  /** The onboarding starts waiting for someone (a user, Borica, a partner): the record shows where it stands. */
+  waiting(): void {
+    if (!this.recordsViews || !this.record) return;
+    this.noteView();
+    this.record.flush();
+  }
+
+  /** Where the onboarding stands, before a caller's action. */
+  mark(): { stage: Stage; nextAction: string } {
+    return { stage: this.stage, nextAction: JSON.stringify(this.nextAction) };
+  }
+
+  /**
+   * Read-your-own-action: resolves once the record shows the caller's action, and, when the
+   * journey `reacts` to it, the journey's move (a new stage or next action) too.
+   */
+  async recordedAfter(mark: { stage: Stage; nextAction: string }, reacts: boolean): Promise<void> {
+    if (!this.recordsViews || !this.record) return;
+    if (reacts) await condition(() => this.stage !== mark.stage || JSON.stringify(this.nextAction) !== mark.nextAction);
+    await this.recorded();
   }
 
   /** Records an ops action (and everything before it) now. */
@@ -84,12 +131,14 @@ export class Progress {
   /** Brings the record and the search attributes up to date. */
   private flush(): void {
     if (!this.record) return;
+    this.noteView();
     this.record.flush();
     this.upsertChanged();
   }
 
   /** Resolves once every change so far is in the record. */
   recorded(): Promise<void> {
+    this.noteView();
     return this.record?.flushed() ?? Promise.resolve();
   }
 
@@ -104,7 +153,11 @@ export class Progress {
     this.stageEnteredAt = now;
     this.queue({ type: 'STAGE_CHANGED', stage, previousStage, ...(END_STAGES.includes(stage) && this.reason ? { reason: this.reason } : {}) });
     if (!this.record) this.publish();
-    else if (WAITING_STAGES.includes(stage)) this.flush();
+    else if (this.recordsViews) {
+      // The record is written where the journey waits (waiting()); the list's attributes as before.
+      if (END_STAGES.includes(stage)) this.flush();
+      else if (WAITING_STAGES.includes(stage)) this.upsertChanged();
+    } else if (WAITING_STAGES.includes(stage)) this.flush();
   }
 
   /** Records a finished step of the journey, with the workflow's (deterministic) time. */
@@ -143,8 +196,11 @@ export class Progress {
     this.reason = reason;
     if (flagForOps) this.needsAttention = true;
     onboardingsEnded().add(1, { stage, from: this.stage, reason: reason ?? 'none' });
+    const step = stage === 'COMPLETED' ? 'completed' : `ended:${stage.toLowerCase()}`;
+    // With views, the end's change carries the end's timeline entry (no second write for it).
+    if (this.recordsViews) this.done(step);
     this.enter(stage, { type: 'NONE' });
-    this.done(stage === 'COMPLETED' ? 'completed' : `ended:${stage.toLowerCase()}`);
+    if (!this.recordsViews) this.done(step);
     if (!this.record) this.publish();
   }
 

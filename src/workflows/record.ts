@@ -11,7 +11,7 @@
 import { CancellationScope, log, proxyLocalActivities } from '@temporalio/workflow';
 import type { RecordActivities } from '../record/activity';
 import type { RecordChange, RecordEvent, RecordIds } from '../record/changes';
-import type { Stage } from '../domain/onboarding';
+import type { OnboardingView, Stage } from '../domain/onboarding';
 
 const { recordChanges } = proxyLocalActivities<RecordActivities>({
   startToCloseTimeout: '10s',
@@ -33,26 +33,45 @@ export class RecordWriter {
   private seq = 0;
   private pending: RecordChange[] = [];
   private written: Promise<void> = Promise.resolve();
+  /** The JSON of the last view queued: a flush adds a view-only change when the view moved since. */
+  private lastView: string | undefined;
 
   constructor(
     private readonly onboardingId: string,
     private readonly opening: RecordChange['opening'],
   ) {}
 
-  /** Queues a change, with the state the onboarding is in after it; flush() sends it. */
-  queue(event: RecordEvent, state: RecordState): void {
+  /**
+   * Queues a change, with the state the onboarding is in after it (and its view, once views are
+   * recorded); flush() sends it. A change without an event changes only the view.
+   */
+  queue(event: RecordEvent | undefined, state: RecordState, view?: OnboardingView): void {
     const { userId, individualId, partnerUserId, externalUserId, verificationId } = state.ids;
     const change: RecordChange = {
       onboardingId: this.onboardingId,
       seq: ++this.seq,
       at: new Date().toISOString(),
-      event,
+      ...(event ? { event } : {}),
+      ...(view ? { view } : {}),
       stage: state.stage,
       stageEnteredAt: state.stageEnteredAt.toISOString(),
       ids: { userId, individualId, partnerUserId, externalUserId, verificationId },
       opening: this.opening,
     };
     this.pending.push(change);
+    if (view) this.lastView = JSON.stringify(view);
+  }
+
+  /** Queues a view-only change when the view differs from the last one queued. */
+  queueViewIfChanged(state: RecordState, view: OnboardingView): void {
+    if (JSON.stringify(view) === this.lastView) return;
+    this.queue(undefined, state, view);
+  }
+
+  /** Gives the changes queued before the view could be computed (the first) the view now. */
+  fillViews(view: OnboardingView): void {
+    for (const change of this.pending) change.view ??= view;
+    if (this.pending.length) this.lastView = JSON.stringify(view);
   }
 
   /** Sends the queued changes, after the ones sent before. */
