@@ -147,6 +147,8 @@ const apiCoreSchema = z.object({
   TRUSTED_URL_HOSTS: csv,
   FILE_STORE_DIR: z.string().default('.data/files'),
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  // GET /onboardings/{id}/stream: a comment line this often keeps proxies from closing an idle stream.
+  STREAM_HEARTBEAT_SECONDS: z.coerce.number().positive().default(15),
   CODEC_CORS_ORIGINS: csv,
   // Named ops identities, `name:key,…`; the name is the actor recorded for what the key does.
   OPS_API_KEYS: csv.pipe(

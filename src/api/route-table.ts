@@ -303,6 +303,30 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
       503: r.unavailable,
     },
   },
+  {
+    operationId: 'streamOnboarding',
+    method: 'get',
+    path: '/onboardings/{id}/stream',
+    summary: 'The onboarding, pushed: Server-Sent Events, one per change',
+    description:
+      'text/event-stream: `event: onboarding`, `id:` the record\'s sequence number, `data:` the view (the JSON of GET /onboardings/{id}), ' +
+      'at once and after every change, in order; `Last-Event-ID` resumes with what came after it; a comment line every ~15 s keeps proxies from closing it.',
+    tags: ['frontend', 'ops'],
+    auth: ['onboarding', 'ops'],
+    params: onboardingIdParamsSchema,
+    headers: z.object({ 'Last-Event-ID': z.string().regex(/^[0-9]{1,9}$/).optional() }),
+    responses: {
+      200: {
+        description: 'The stream of views (each event\'s data: the view of GET /onboardings/{id})',
+        media: 'text/event-stream',
+        headers: { 'Cache-Control': { schema: { const: 'no-store' }, description: 'Never cached' } },
+      },
+      400: r.badRequest,
+      401: r.unauthorized,
+      404: r.notFound,
+      503: r.unavailable,
+    },
+  },
   step('confirmEmail', '/onboardings/{id}/email-confirmation', 'Confirm the e-mail with its code', codeBodySchema, { 200: json('Accepted', acceptedSchema) }, { codes: true }),
   step('resendEmailCode', '/onboardings/{id}/email-confirmation/resend', 'Send the e-mail code again', undefined, { 202: json('Sent', acceptedSchema) }, { resend: true }),
   step('confirmSmsCode', '/onboardings/{id}/sms-code', 'Verify the phone with the SMS code', codeBodySchema, { 200: json('Accepted', acceptedSchema) }, { codes: true }),

@@ -18,7 +18,7 @@ let record: OnboardingRecord;
 
 beforeAll(async () => {
   pg = await startTestPostgres();
-  expect(await migrate(pg.url)).toEqual(['1764650000000_onboarding-record']);
+  expect(await migrate(pg.url)).toEqual(['1764650000000_onboarding-record', '1764660000000_onboarding-views']);
   pool = createPool(pg.url);
   record = new OnboardingRecord(pool, new PersonHasher([key]));
 });

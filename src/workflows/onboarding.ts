@@ -619,7 +619,7 @@ class Onboarding {
    * Read-your-own-action (patch record-views): the caller's answer waits until the record holds
    * the action's effect, after the journey's move when it `reacts` (a new stage or next action).
    */
-  private answerOnceRecorded<T>(reacts: boolean, act: () => T): T | Promise<T> {
+  private answerOnceRecorded<T>(reacts: boolean, act: () => T | Promise<T>): T | Promise<T> {
     // Onboardings without views answer as they did (synchronously where the handler was).
     if (!this.progress.recordsViews) return act();
     const mark = this.progress.mark();

@@ -219,7 +219,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       kycOptions: new KycOptionsCache(tennpay),
       logger: silent,
       metrics: createMetrics({ defaultMetrics: false }),
-      ...(opened ? { record: opened.record } : {}),
+      ...(opened ? { record: opened.record, viewFeed: opened.views } : {}),
     });
     handler = app;
 

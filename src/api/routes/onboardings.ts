@@ -63,6 +63,7 @@ import {
 import { canonicalJson } from '../secrets';
 import { checkKycCodes } from './reference';
 import { isNotFound, LIMIT_REACHED_RETRY_AFTER_SECONDS, problemForTemporalError } from '../temporal-errors';
+import { answerView, awaitRecordedView, recordedView, streamOnboarding } from './onboarding-views';
 
 
 /** How long a partner-KYC link stays valid. */
@@ -218,8 +219,18 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
   }
 
   // ---------------------------------------------------------------- GET /onboardings/{id}
+  const decorate = (req: Request, view: OnboardingView) => decorateView(ctx, req, view);
+
   async function getOnboarding(req: Request, res: Response): Promise<void> {
     const id = res.locals.onboardingId as string;
+    // The record first: it answers without the worker (PostgreSQL down: 503 with Retry-After).
+    const recorded = await recordedView(ctx, id);
+    if (recorded) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(200).json(answerView(decorate, req, recorded.view));
+      return;
+    }
+    // Nothing recorded yet (an onboarding just started, or one from before the record kept views).
     const handle = handleOf(id);
     let view: OnboardingView;
     try {
@@ -352,12 +363,20 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     }
     const callbackId = body.query[REDIRECT_QUERY_KEPT];
     const relayed: BoricaRedirect = { outcome: body.outcome, query: callbackId !== undefined ? { [REDIRECT_QUERY_KEPT]: callbackId } : {} };
+    const before = received ?? 0;
     await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, relayed), id);
+    // Read-your-own-action: answered once the record shows the redirect (the workflow records it,
+    // with the stage it moved to); a worker that is slow only delays the answer, the signal is kept.
+    if (received !== undefined) await awaitRecordedView(ctx, id, (view) => redirectCount(view) > before, timeouts.updateMs);
     res.status(202).json({ accepted: true });
   };
 
+  const redirectCount = (view: OnboardingView) => view.timeline.filter((t) => t.step.startsWith('redirect:')).length;
+
   /** Redirects the onboarding has taken so far (its timeline), or undefined when it cannot answer now. */
   async function redirectsReceived(id: string): Promise<number | undefined> {
+    const recorded = ctx.record ? await ctx.record.view(id).catch(() => undefined) : undefined;
+    if (recorded) return redirectCount(recorded.view);
     try {
       const view = await withDeadline(ctx, Math.min(timeouts.queryMs, 2_000), () => handleOf(id).query(onboardingView));
       return view.timeline.filter((t) => t.step.startsWith('redirect:')).length;
@@ -489,9 +508,15 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     });
   };
 
+  /** 404 when Temporal has no such onboarding (the stream of one not yet recorded). */
+  async function onboardingExists(id: string): Promise<void> {
+    await temporalCall(ctx, timeouts.rpcMs, () => handleOf(id).describe(), id);
+  }
+
   return {
     startOnboarding: { before: [startLimiter], handle: startOnboarding },
     getOnboarding,
+    streamOnboarding: streamOnboarding(ctx, decorate, onboardingExists),
     confirmEmail,
     resendEmailCode: resendEmail,
     confirmSmsCode,
