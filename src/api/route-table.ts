@@ -293,7 +293,7 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
     params: onboardingIdParamsSchema,
     responses: {
       200: json(
-        'The view; when the worker cannot answer, a degraded view from search attributes (degraded: true, header X-Onboarding-View: degraded)',
+        'The view, from the record (no worker needed; it shows the caller\'s own last action); from the workflow while the record has none yet or cannot be reached; when neither answers, a degraded view from search attributes (degraded: true, header X-Onboarding-View: degraded)',
         onboardingAnswerSchema,
         { headers: { 'X-Onboarding-View': { schema: { const: 'degraded' }, description: 'Present on the degraded view only' } } },
       ),

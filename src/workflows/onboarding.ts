@@ -606,27 +606,28 @@ class Onboarding {
     );
   }
 
-  /** A code check; right or locked out, the journey moves on, and the answer waits for the record. */
+  /** A code check; right or locked out, the journey moves on before the answer (read-your-own-action). */
   private async checkCode(channel: 'email' | 'sms', code: string): Promise<messages.CodeResult> {
     if (!this.progress.recordsViews) return this.codes.check(channel, code);
     const mark = this.progress.mark();
     const result = await this.codes.check(channel, code);
-    await this.progress.recordedAfter(mark, result.accepted || this.codes.lockedOutReason !== undefined);
-    return result;
+    const recordedSeq = await this.progress.settled(mark, result.accepted || this.codes.lockedOutReason !== undefined);
+    return recordedSeq === undefined ? result : { ...result, recordedSeq };
   }
 
   /**
-   * Read-your-own-action (patch record-views): the caller's answer waits until the record holds
-   * the action's effect, after the journey's move when it `reacts` (a new stage or next action).
+   * Read-your-own-action (patch record-views): the answer comes once the journey has made its move
+   * on the action (when it `reacts`: a new stage or next action) and names the record's seq that
+   * shows it (`recordedSeq`), which the API waits for before answering the caller.
    */
-  private answerOnceRecorded<T>(reacts: boolean, act: () => T | Promise<T>): T | Promise<T> {
+  private answerOnceRecorded<T extends object | void>(reacts: boolean, act: () => T | Promise<T>): T | Promise<T> {
     // Onboardings without views answer as they did (synchronously where the handler was).
     if (!this.progress.recordsViews) return act();
     const mark = this.progress.mark();
     return (async () => {
       const result = await act();
-      await this.progress.recordedAfter(mark, reacts);
-      return result;
+      const recordedSeq = await this.progress.settled(mark, reacts);
+      return (result && recordedSeq !== undefined ? { ...result, recordedSeq } : result) as T;
     })();
   }
 

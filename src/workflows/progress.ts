@@ -113,13 +113,17 @@ export class Progress {
   }
 
   /**
-   * Read-your-own-action: resolves once the record shows the caller's action, and, when the
-   * journey `reacts` to it, the journey's move (a new stage or next action) too.
+   * Read-your-own-action: once the journey has made its move on a caller's action (when it
+   * `reacts`: a new stage or next action), the record is sent what changed; returns the seq the
+   * record must reach to show it, which the API awaits before it answers (so that PostgreSQL being
+   * down delays the answer a little, never the onboarding). Undefined without views.
    */
-  async recordedAfter(mark: { stage: Stage; nextAction: string }, reacts: boolean): Promise<void> {
-    if (!this.recordsViews || !this.record) return;
+  async settled(mark: { stage: Stage; nextAction: string }, reacts: boolean): Promise<number | undefined> {
+    if (!this.recordsViews || !this.record) return undefined;
     if (reacts) await condition(() => this.stage !== mark.stage || JSON.stringify(this.nextAction) !== mark.nextAction);
-    await this.recorded();
+    this.noteView();
+    this.record.flush();
+    return this.record.lastSeq;
   }
 
   /** Records an ops action (and everything before it) now. */

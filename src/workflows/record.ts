@@ -74,6 +74,11 @@ export class RecordWriter {
     if (this.pending.length) this.lastView = JSON.stringify(view);
   }
 
+  /** The seq of the newest change queued (0 before any). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   /** Sends the queued changes, after the ones sent before. */
   flush(): void {
     if (this.pending.length === 0) return;

@@ -35,23 +35,37 @@ export async function recordedView(ctx: ApiContext, onboardingId: string): Promi
   return ctx.record.view(onboardingId).catch(recordProblem);
 }
 
+/** How long an answer waits for the record to show the caller's action (then it answers anyway). */
+export const READ_YOUR_OWN_ACTION_WAIT_MS = 5_000;
+
 /**
- * Waits until the record holds a view that satisfies `done` (a relayed redirect shows in the
- * timeline), at most `timeoutMs`; resolves false when it did not come in time.
+ * Waits until the record holds a view that satisfies `done` (the seq an update named, a relayed
+ * redirect in the timeline), at most `timeoutMs`; false when it did not come in time or the record
+ * cannot be reached (GET then asks the workflow, so the caller still reads its own action).
  */
-export async function awaitRecordedView(ctx: ApiContext, onboardingId: string, done: (view: OnboardingView) => boolean, timeoutMs: number): Promise<boolean> {
+export async function awaitRecordedView(
+  ctx: ApiContext,
+  onboardingId: string,
+  done: (recorded: RecordedView) => boolean,
+  timeoutMs = READ_YOUR_OWN_ACTION_WAIT_MS,
+): Promise<boolean> {
   const feed = ctx.viewFeed;
-  if (!feed || !ctx.record) return false;
+  const record = ctx.record;
+  if (!feed || !record) return false;
   let resolve!: (v: boolean) => void;
   const outcome = new Promise<boolean>((r) => (resolve = r));
   const check = async () => {
-    const current = await ctx.record!.view(onboardingId).catch(() => undefined);
-    if (current && done(current.view)) resolve(true);
+    try {
+      const current = await record.view(onboardingId);
+      if (current && done(current)) resolve(true);
+    } catch {
+      resolve(false);
+    }
   };
   const unsubscribe = await feed
     .subscribe(onboardingId, (item) => {
       if (item.kind === 'view' && item.view) {
-        if (done(item.view)) resolve(true);
+        if (done({ seq: item.seq, view: item.view })) resolve(true);
       } else void check();
     })
     .catch(() => undefined);

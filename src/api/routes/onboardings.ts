@@ -64,6 +64,7 @@ import { canonicalJson } from '../secrets';
 import { checkKycCodes } from './reference';
 import { isNotFound, LIMIT_REACHED_RETRY_AFTER_SECONDS, problemForTemporalError } from '../temporal-errors';
 import { answerView, awaitRecordedView, recordedView, streamOnboarding } from './onboarding-views';
+import type { RecordedView } from '../../record/changes';
 
 
 /** How long a partner-KYC link stays valid. */
@@ -224,7 +225,20 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
   async function getOnboarding(req: Request, res: Response): Promise<void> {
     const id = res.locals.onboardingId as string;
     // The record first: it answers without the worker (PostgreSQL down: 503 with Retry-After).
-    const recorded = await recordedView(ctx, id);
+    let recorded: RecordedView | undefined;
+    try {
+      recorded = await recordedView(ctx, id);
+    } catch (err) {
+      // PostgreSQL down: the workflow answers while it can (503 with Retry-After when it cannot either).
+      if (!(err instanceof ProblemError)) throw err;
+      const view = await temporalCall(ctx, timeouts.queryMs, () => handleOf(id).query(onboardingView), id).catch((e: unknown) => {
+        if (e instanceof ProblemError && e.problem.status === 404) throw e;
+        throw err;
+      });
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(200).json(answerView(decorate, req, view));
+      return;
+    }
     if (recorded) {
       res.setHeader('Cache-Control', 'no-store');
       res.status(200).json(answerView(decorate, req, recorded.view));
@@ -291,7 +305,19 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     const args = await buildArgs();
     // The handle's overloads split on empty and non-empty argument lists; both send `args` as given.
     const typedDef = def as unknown as UpdateDefinition<Ret, [unknown], string>;
-    return temporalCall(ctx, timeouts.updateMs, () => handle.executeUpdate(typedDef, { args: args as unknown as [unknown], updateId }), id);
+    const result = await temporalCall(ctx, timeouts.updateMs, () => handle.executeUpdate(typedDef, { args: args as unknown as [unknown], updateId }), id);
+    return answeredOnceRecorded(id, result);
+  }
+
+  /**
+   * Read-your-own-action: an update that names the record's seq showing its effect is answered
+   * once the record has it (or after a short wait: the record down, GET asks the workflow).
+   */
+  async function answeredOnceRecorded<Ret>(id: string, result: Ret): Promise<Ret> {
+    if (!result || typeof result !== 'object' || !('recordedSeq' in result)) return result;
+    const { recordedSeq, ...rest } = result as Ret & { recordedSeq?: number };
+    if (typeof recordedSeq === 'number') await awaitRecordedView(ctx, id, ({ seq }) => seq >= recordedSeq);
+    return rest as Ret;
   }
 
   function answerCode(res: Response, result: CodeResult): void {
@@ -367,7 +393,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, relayed), id);
     // Read-your-own-action: answered once the record shows the redirect (the workflow records it,
     // with the stage it moved to); a worker that is slow only delays the answer, the signal is kept.
-    if (received !== undefined) await awaitRecordedView(ctx, id, (view) => redirectCount(view) > before, timeouts.updateMs);
+    if (received !== undefined) await awaitRecordedView(ctx, id, ({ view }) => redirectCount(view) > before);
     res.status(202).json({ accepted: true });
   };
 
