@@ -62,17 +62,19 @@ class Onboarding {
   constructor(private readonly input: OnboardingInput) {
     this.settings = input.settings;
     // Onboardings started before the record existed keep their commands (and replay) as they were.
-    const record = patched('onboarding-record')
+    const recorded = patched('onboarding-record');
+    // Onboardings started before the record kept views write it where they did (and replay so).
+    const views = recorded && patched('record-views');
+    const record = recorded
       ? new RecordWriter(input.onboardingId, {
           userType: input.userType,
           ...(input.externalRef !== undefined ? { externalRef: input.externalRef } : {}),
           email: input.email,
           phoneNumber: input.phoneNumber,
           startedAt: new Date(workflowInfo().startTime).toISOString(),
-        })
+        }, views)
       : undefined;
-    // Onboardings started before the record kept views write it where they did (and replay so).
-    this.progress = new Progress(input.onboardingId, record, record !== undefined && patched('record-views'));
+    this.progress = new Progress(input.onboardingId, record, views);
     this.calls = providerCalls(input.settings);
     const userId = () => this.requireUserId();
     this.codes = new CodeChecks({ settings: this.settings, providers: this.calls.interactive, progress: this.progress, email: input.email, userId });

@@ -103,9 +103,20 @@ export class Progress {
   /** The onboarding starts waiting for someone (a user, Borica, a partner): the record shows where it stands. */
   waiting(): void {
     if (!this.recordsViews || !this.record) return;
+    this.blocked = true;
+    // Where someone must act, or a caller waits to read its action; the partner's own checks
+    // otherwise show with their outcome.
+    if (this.nextAction.type === 'WAIT' && !this.owed) return;
+    this.owed = false;
     this.noteView();
     this.record.flush();
   }
+
+  /** A caller's answer waits for changes not yet sent (settled() while the journey worked). */
+  private owed = false;
+
+  /** The journey waits for someone (since waiting()), rather than working on a step. */
+  private blocked = false;
 
   /** Where the onboarding stands, before a caller's action. */
   mark(): { stage: Stage; nextAction: string } {
@@ -122,7 +133,10 @@ export class Progress {
     if (!this.recordsViews || !this.record) return undefined;
     if (reacts) await condition(() => this.stage !== mark.stage || JSON.stringify(this.nextAction) !== mark.nextAction);
     this.noteView();
-    this.record.flush();
+    // The journey working on a step (after its move) writes at its next waiting point, soon: one
+    // write for both. A journey still waiting (a wrong code) writes now.
+    if (this.blocked) this.record.flush();
+    else this.owed = true;
     return this.record.lastSeq;
   }
 
@@ -149,6 +163,7 @@ export class Progress {
   /** Moves to a stage; entering the stage the onboarding is in only changes the next action. */
   enter(stage: Stage, nextAction: NextAction = { type: 'WAIT' }): void {
     this.nextAction = nextAction;
+    this.blocked = false;
     if (stage === this.stage) return;
     const now = new Date();
     stageDuration().record(now.getTime() - this.stageEnteredAt.getTime(), { stage: this.stage });

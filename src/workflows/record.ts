@@ -23,6 +23,15 @@ const { recordChanges } = proxyLocalActivities<RecordActivities>({
   localRetryThreshold: '10s',
 });
 
+// With views (patch record-views) callers' answers wait on the record's writes, and a local activity
+// retrying inside a workflow task holds every update behind it: retries beyond the first second
+// wait on a server timer instead (a few events more, only while PostgreSQL is down).
+const { recordChanges: recordChangesBriefly } = proxyLocalActivities<RecordActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  localRetryThreshold: '1s',
+});
+
 export interface RecordState {
   stage: Stage;
   stageEnteredAt: Date;
@@ -39,6 +48,8 @@ export class RecordWriter {
   constructor(
     private readonly onboardingId: string,
     private readonly opening: RecordChange['opening'],
+    /** Views recorded (patch record-views): retries leave the workflow task sooner. */
+    private readonly brief = false,
   ) {}
 
   /**
@@ -85,7 +96,7 @@ export class RecordWriter {
     const changes = this.pending;
     this.pending = [];
     this.written = this.written
-      .then(() => CancellationScope.nonCancellable(() => recordChanges(changes)))
+      .then(() => CancellationScope.nonCancellable(() => (this.brief ? recordChangesBriefly : recordChanges)(changes)))
       .catch((err: unknown) => log.error('Changes could not be recorded', { seqs: changes.map((c) => c.seq), error: (err as Error)?.message }));
   }
 

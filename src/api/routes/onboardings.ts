@@ -229,15 +229,9 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     try {
       recorded = await recordedView(ctx, id);
     } catch (err) {
-      // PostgreSQL down: the workflow answers while it can (503 with Retry-After when it cannot either).
+      // PostgreSQL down: the workflow answers (or, without a worker, the degraded view) as before the record.
       if (!(err instanceof ProblemError)) throw err;
-      const view = await temporalCall(ctx, timeouts.queryMs, () => handleOf(id).query(onboardingView), id).catch((e: unknown) => {
-        if (e instanceof ProblemError && e.problem.status === 404) throw e;
-        throw err;
-      });
-      res.setHeader('Cache-Control', 'no-store');
-      res.status(200).json(answerView(decorate, req, view));
-      return;
+      ctx.logger.warn({ onboardingId: id }, 'onboarding view from the workflow: the record cannot be reached');
     }
     if (recorded) {
       res.setHeader('Cache-Control', 'no-store');
