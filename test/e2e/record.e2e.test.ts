@@ -73,9 +73,6 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
     const history = await stack.client.workflow.getHandle(workflowIdFor(completed.onboardingId)).fetchHistory();
     const length = history.events?.length ?? 0;
     console.log(`history events of a completed onboarding with the record: ${length}`);
-    const byType: Record<string, number> = {};
-    for (const e of history.events ?? []) byType[String(e.eventType)] = (byType[String(e.eventType)] ?? 0) + 1;
-    console.log(JSON.stringify(byType));
     expect(length).toBeLessThanOrEqual(145);
     await expectReplays(completed.onboardingId);
   });
