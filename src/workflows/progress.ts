@@ -119,19 +119,22 @@ export class Progress {
   private blocked = false;
 
   /** Where the onboarding stands, before a caller's action. */
-  mark(): { stage: Stage; nextAction: string } {
-    return { stage: this.stage, nextAction: JSON.stringify(this.nextAction) };
+  mark(): { moves: number } {
+    return { moves: this.moves };
   }
+
+  /** Steps the journey has entered (enter() calls, a stage entered again included). */
+  private moves = 0;
 
   /**
    * Read-your-own-action: once the journey has made its move on a caller's action (when it
-   * `reacts`: a new stage or next action), the record is sent what changed; returns the seq the
+   * `reacts`: its next step entered), the record is sent what changed; returns the seq the
    * record must reach to show it, which the API awaits before it answers (so that PostgreSQL being
    * down delays the answer a little, never the onboarding). Undefined without views.
    */
-  async settled(mark: { stage: Stage; nextAction: string }, reacts: boolean): Promise<number | undefined> {
+  async settled(mark: { moves: number }, reacts: boolean): Promise<number | undefined> {
     if (!this.recordsViews || !this.record) return undefined;
-    if (reacts) await condition(() => this.stage !== mark.stage || JSON.stringify(this.nextAction) !== mark.nextAction);
+    if (reacts) await condition(() => this.moves !== mark.moves);
     this.noteView();
     // The journey working on a step (after its move) writes at its next waiting point, soon: one
     // write for both. A journey still waiting (a wrong code) writes now.
@@ -164,6 +167,7 @@ export class Progress {
   enter(stage: Stage, nextAction: NextAction = { type: 'WAIT' }): void {
     this.nextAction = nextAction;
     this.blocked = false;
+    this.moves++;
     if (stage === this.stage) return;
     const now = new Date();
     stageDuration().record(now.getTime() - this.stageEnteredAt.getTime(), { stage: this.stage });
