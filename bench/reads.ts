@@ -135,9 +135,10 @@ export async function benchReads(stack: BenchStack, liveCount: number, rate: num
   const run = await fixedRate(stack, live, rate, seconds);
 
   const apiRssBefore = rssOf(stack.pids.api).rss;
-  const streams: OpenStream[] = [];
+  // streams[i] follows live[i % live.length].
+  const streams = new Array<OpenStream>(streamCount);
   await inLanes(streamCount, 50, async (i) => {
-    streams.push(await openStream(stack, live[i % live.length]!));
+    streams[i] = await openStream(stack, live[i % live.length]!);
   });
   const firstDeadline = Date.now() + 60_000;
   while (streams.some((s) => s.firstEventMs === undefined) && Date.now() < firstDeadline) await new Promise((r) => setTimeout(r, 100));
