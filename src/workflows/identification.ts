@@ -144,6 +144,8 @@ export class Identification {
       // While the signature is verified the signing page stays on offer: the redirect may be that
       // stale repeat, and only the polled status says the documents are signed.
       progress.enter(verifying, phase === 'signing' ? { type: 'OPEN_URL', url, purpose } : { type: 'WAIT' });
+      // Polling may take minutes: the redirect's caller reads the verifying stage now.
+      progress.recordNow();
       if (this.redirects[phase]?.outcome === 'fail') {
         const status = await step('checkIdentificationStatus', (p) => p.getIdentificationStatus(statusQuery));
         const movedOn = status.status === target || status.status === 'DOCUMENT_SIGN_SUCCESS';

@@ -112,6 +112,15 @@ export class Progress {
     this.record.flush();
   }
 
+  /** The journey waits on a provider's outcome the user started (Borica's status after a redirect): record it now. */
+  recordNow(): void {
+    if (!this.recordsViews || !this.record) return;
+    this.blocked = true;
+    this.owed = false;
+    this.noteView();
+    this.record.flush();
+  }
+
   /** A caller's answer waits for changes not yet sent (settled() while the journey worked). */
   private owed = false;
 

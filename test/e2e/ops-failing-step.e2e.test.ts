@@ -56,7 +56,7 @@ async function failedFinalizes(id: string): Promise<number> {
 async function detailOf(onboardingId: string) {
   const res = await ops('GET', `/ops/onboardings/${onboardingId}`);
   expect(res.status).toBe(200);
-  return res.body as { needsAttention: boolean; stage: string; lastError?: StepError; pendingActivities: Array<{ activityType: string; attempt: number; state: string }> };
+  return res.body as { needsAttention: boolean; stage: string; view?: { stage: string }; lastError?: StepError; pendingActivities: Array<{ activityType: string; attempt: number; state: string }> };
 }
 
 describe('a provider step that keeps failing', () => {
@@ -68,7 +68,9 @@ describe('a provider step that keeps failing', () => {
     await j.confirmEmail();
     await j.enterSmsCode();
     await j.identifyAndSign();
-    await j.waitForStage('FINALIZING');
+    // The workflow's own view (ops detail): the record shows a stage the journey works in with its
+    // next write (here the flag), and this test acts before the flag.
+    await until('finalizing', () => detailOf(j.onboardingId), (d) => d.view?.stage === 'FINALIZING');
 
     // In the quick retries, before the workflow flags the step: retry answers 202 all the same.
     await until('a failed finalize', () => failedFinalizes(fault.id), (n) => n >= 1);
