@@ -5,11 +5,15 @@
 //             once: latency of each user action, onboardings/s, history length and events per
 //             type, CPU seconds per onboarding per process, Temporal calls per user action;
 //   codec     encrypt + decrypt round trips of a KYC payload;
+//   reads     (issue 12) GET /onboardings/{id} from the record at a fixed rate over N live
+//             onboardings (p50/p99), and M streams open at once (API memory and CPU, first event,
+//             a change pushed); its own stack, with the record on its own PostgreSQL server;
 //   bare      a bare workflow with the same activities, updates and signals, no work in them, on
 //             the same server in the same run: workflows/s, and the onboardings' ratio to it.
 // Everything runs as `npm start` runs it (one process each for Temporal, sandbox, worker, API).
 // Options: --quick (smaller counts, under 3 minutes); --waiting N, --cache C, --evicted-sample S,
-// --onboardings N, --concurrency C, --codec-rounds R; --only codec,memory,journeys,bare.
+// --onboardings N, --concurrency C, --codec-rounds R; --live N, --rate R, --read-seconds S,
+// --streams M; --only codec,memory,journeys,bare,reads.
 import os from 'node:os';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -20,6 +24,7 @@ import { planOf } from './bare/plan';
 import { runJourneys } from './journeys';
 import { benchCodec } from './codec';
 import { benchMemory } from './memory';
+import { benchReads, printReads } from './reads';
 import { startBenchStack } from './stack';
 import { mb, summary, percentile } from './stats';
 import { callsBetween, readCalls, type CallCounts } from './temporal-calls';
@@ -120,6 +125,22 @@ async function main(): Promise<void> {
     }
   } finally {
     await stack.close();
+  }
+  if (runs('reads')) {
+    const withRecord = await startBenchStack({ WORKFLOW_CACHE_SIZE: String(cacheSize) }, { record: true });
+    try {
+      printReads(
+        await benchReads(
+          withRecord,
+          option('live', quick ? 200 : 1000),
+          option('rate', 300),
+          option('read-seconds', quick ? 10 : 30),
+          option('streams', quick ? 200 : 1000),
+        ),
+      );
+    } finally {
+      await withRecord.close();
+    }
   }
   console.log(`\nbench done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }

@@ -13,6 +13,7 @@ import { layoutOf, loadOrCreateSecrets, localEnvironment, type LocalPorts } from
 import { startTsService, type Service } from '../src/local/processes';
 import { createDataConverter } from '../src/temporal/data-converter';
 import { loadTemporalConfig } from '../src/config';
+import { startTestPostgres, type TestPostgres } from '../test/support/postgres';
 
 export type ProcessName = 'api' | 'worker' | 'temporal' | 'sandbox';
 
@@ -39,13 +40,17 @@ const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 90
   throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s`);
 };
 
-/** Starts the four processes; `env` overrides any setting (e.g. WORKFLOW_CACHE_SIZE for the worker). */
-export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
+/**
+ * Starts the four processes; `env` overrides any setting (e.g. WORKFLOW_CACHE_SIZE for the worker).
+ * `record`: with the onboarding record, on a PostgreSQL server of its own (the reads phase).
+ */
+export async function startBenchStack(env: Record<string, string> = {}, { record = false }: { record?: boolean } = {}): Promise<BenchStack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'onboarding-bench-'));
   const layout = layoutOf(dataDir);
   const services: Service[] = [];
   let devServer: DevServer | undefined;
   let connection: Connection | undefined;
+  let postgres: TestPostgres | undefined;
   const quiet = (name: string) => (line: string) => {
     // Errors only: the bench's own output stays readable.
     if (/error|fatal|panic|unhandled/i.test(line) && !/"level":[34]0|level.?.?warn/i.test(line)) process.stderr.write(`[${name}] ${line}\n`);
@@ -54,6 +59,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     await connection?.close().catch(() => undefined);
     await Promise.all([...services].reverse().map((s) => s.stop(5_000)));
     await devServer?.stop();
+    await postgres?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -94,7 +100,16 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
       ...env,
     };
-    const full = localEnvironment({ env: base, ports, layout, secrets, certs, temporalAddress: devServer.address });
+    if (record) postgres = await startTestPostgres();
+    const full = localEnvironment({
+      env: base,
+      ports,
+      layout,
+      secrets,
+      certs,
+      temporalAddress: devServer.address,
+      ...(postgres ? { databaseUrl: postgres.url } : {}),
+    });
     delete full.WORKER_METRICS_ADDRESS;
     const launch = (name: 'sandbox' | 'worker' | 'api', script: string) => {
       const service = startTsService(name, script, full, quiet(name));

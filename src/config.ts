@@ -149,6 +149,8 @@ const apiCoreSchema = z.object({
   TRUSTED_URL_HOSTS: csv,
   FILE_STORE_DIR: z.string().default('.data/files'),
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  // GET /onboardings/{id}/stream: a comment line this often keeps proxies from closing an idle stream.
+  STREAM_HEARTBEAT_SECONDS: z.coerce.number().positive().default(15),
   CODEC_CORS_ORIGINS: csv,
   // The Temporal Web UI's base URL: the console links each onboarding's workflow there; no link
   // without it (npm start sets the dev server's).

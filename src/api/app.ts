@@ -27,6 +27,7 @@ import { referenceHandlers } from './routes/reference';
 import { webhooksHandlers } from './routes/webhooks';
 import { ApiSecrets } from './secrets';
 import type { OnboardingRecord } from '../record/repository';
+import type { ViewFeed } from '../record/view-feed';
 
 export interface AppDeps {
   /** A Temporal client with the service's data converter (src/temporal/client.ts). */
@@ -48,6 +49,8 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** The onboarding record (openRecord), when DATABASE_URL is set. */
   record?: OnboardingRecord;
+  /** The views as written (openRecord's `views`), for the streams. */
+  viewFeed?: ViewFeed;
 }
 
 export interface App extends Express {
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps): App {
     logger: deps.logger ?? createLogger(),
     metrics: deps.metrics ?? createMetrics(),
     ...(deps.record ? { record: deps.record } : {}),
+    ...(deps.viewFeed ? { viewFeed: deps.viewFeed } : {}),
   };
 
   const app = express() as App;

@@ -7,6 +7,7 @@ import type { FileStore } from '../files/file-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { RecordUnavailableError, type OnboardingRecord } from '../record/repository';
+import type { ViewFeed } from '../record/view-feed';
 import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
 import { ProblemError, problems } from './problem-details';
@@ -43,6 +44,8 @@ export interface ApiContext {
   metrics: Metrics;
   /** The onboarding record (DATABASE_URL), when the service has one. */
   record?: OnboardingRecord;
+  /** The record's views as they are written (the streams), when the service has a record. */
+  viewFeed?: ViewFeed;
 }
 
 /** Runs Temporal calls under a deadline; Temporal errors become problems (404, 409, 400, 503). */

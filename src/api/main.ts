@@ -43,7 +43,7 @@ export async function main(env = process.env): Promise<{ server: Server; shutdow
     kycOptions,
     logger,
     metrics: createMetrics(),
-    ...(opened ? { record: opened.record } : {}),
+    ...(opened ? { record: opened.record, viewFeed: opened.views } : {}),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(api.PORT, () => resolve(s));

@@ -305,13 +305,37 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
     params: onboardingIdParamsSchema,
     responses: {
       200: json(
-        'The view; when the worker cannot answer, a degraded view from search attributes (degraded: true, header X-Onboarding-View: degraded)',
+        'The view, from the record (no worker needed; it shows the caller\'s own last action); from the workflow while the record has none yet or cannot be reached; when neither answers, a degraded view from search attributes (degraded: true, header X-Onboarding-View: degraded)',
         onboardingAnswerSchema,
         { headers: { 'X-Onboarding-View': { schema: { const: 'degraded' }, description: 'Present on the degraded view only' } } },
       ),
       401: r.unauthorized,
       404: r.notFound,
       409: problem('The onboarding cannot answer now', ['conflict']),
+      503: r.unavailable,
+    },
+  },
+  {
+    operationId: 'streamOnboarding',
+    method: 'get',
+    path: '/onboardings/{id}/stream',
+    summary: 'The onboarding, pushed: Server-Sent Events, one per change',
+    description:
+      'text/event-stream: `event: onboarding`, `id:` the record\'s sequence number, `data:` the view (the JSON of GET /onboardings/{id}), ' +
+      'at once and after every change, in order; `Last-Event-ID` resumes with what came after it; a comment line every ~15 s keeps proxies from closing it.',
+    tags: ['frontend', 'ops'],
+    auth: ['onboarding', 'ops'],
+    params: onboardingIdParamsSchema,
+    headers: z.object({ 'Last-Event-ID': z.string().regex(/^[0-9]{1,9}$/).optional() }),
+    responses: {
+      200: {
+        description: 'The stream of views (each event\'s data: the view of GET /onboardings/{id})',
+        media: 'text/event-stream',
+        headers: { 'Cache-Control': { schema: { const: 'no-store' }, description: 'Never cached' } },
+      },
+      400: r.badRequest,
+      401: r.unauthorized,
+      404: r.notFound,
       503: r.unavailable,
     },
   },

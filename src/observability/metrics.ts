@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client). One registry per process, shared by the API and the worker,
 // served by the API at GET /metrics. Labels carry route templates and statuses, never ids.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -10,6 +10,7 @@ export interface Metrics {
   webhooksReceived: Counter<'type' | 'outcome'>;
   opsAuthFailures: Counter<'outcome'>;
   messagesRefused: Counter<'message'>;
+  streamsOpen: Gauge;
 }
 
 export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}): Metrics {
@@ -52,6 +53,11 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
       name: 'ops_auth_failures_total',
       help: 'Calls with a wrong ops key: rejected (401), or throttled (429) once an address failed too often',
       labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    streamsOpen: new Gauge({
+      name: 'onboarding_streams_open',
+      help: 'GET /onboardings/{id}/stream connections open on this process',
       registers: [registry],
     }),
   };

@@ -2,7 +2,7 @@
 // (numbered by the workflow: `seq` is 1, 2, 3… per onboarding), the events of the trail as ops read
 // them, and the onboarding row. No personal data: the person enters only as keyed hashes.
 import { z } from 'zod';
-import { stageSchema, USER_TYPES } from '../domain/onboarding';
+import { onboardingViewSchema, stageSchema, USER_TYPES } from '../domain/onboarding';
 
 export const RECORD_EVENT_TYPES = ['STAGE_CHANGED', 'OPS_ACTION', 'PROVIDER_FAILURE', 'MESSAGE_REFUSED'] as const;
 
@@ -29,7 +29,10 @@ export const recordChangeSchema = z.object({
   onboardingId: z.string().uuid(),
   seq: z.number().int().positive(),
   at: z.string().datetime(),
-  event: recordEventSchema,
+  /** The trail event; absent for a change that alters only the view (a wrong code, KYC data received). */
+  event: recordEventSchema.optional(),
+  /** The onboarding's view after this change (GET /onboardings/{id}); absent in changes sent before views were recorded. */
+  view: onboardingViewSchema.optional(),
   /** Where the onboarding stands after this change. */
   stage: stageSchema,
   stageEnteredAt: z.string().datetime(),
@@ -45,6 +48,12 @@ export const recordChangeSchema = z.object({
   }),
 });
 export type RecordChange = z.infer<typeof recordChangeSchema>;
+
+/** A view as the record keeps it, numbered by the change that produced it. */
+export interface RecordedView {
+  seq: number;
+  view: z.infer<typeof onboardingViewSchema>;
+}
 
 /** An event of the trail, as `GET /ops/onboardings/{id}/events` shows it. */
 export type TrailEvent = { seq: number; at: string } & RecordEvent;

@@ -23,7 +23,7 @@ describe('ops migrate', () => {
   it('applies the pending migrations, then finds nothing to apply', async () => {
     const first = await ops({ DATABASE_URL: pg.url }, 'migrate', '--json');
     expect(first).toMatchObject({ code: 0 });
-    expect(JSON.parse(first.out)).toEqual({ applied: ['1764650000000_onboarding-record'] });
+    expect(JSON.parse(first.out)).toEqual({ applied: ['1764650000000_onboarding-record', '1764660000000_onboarding-views'] });
     const second = await ops({ DATABASE_URL: pg.url }, 'migrate');
     expect(second).toMatchObject({ code: 0, out: 'the record is up to date\n' });
   });

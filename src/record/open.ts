@@ -5,9 +5,12 @@ import { createPool, migrate } from './database';
 import { PersonHasher } from './person-hash';
 import { OnboardingRecord } from './repository';
 import { durationMs } from '../domain/onboarding';
+import { ViewFeed } from './view-feed';
 
 export interface OpenRecord {
   record: OnboardingRecord;
+  /** The views as they are written (one LISTEN connection, opened by the first subscriber). */
+  views: ViewFeed;
   /** RECORD_PERSONAL_DATA_RETENTION in milliseconds. */
   retentionMs: number;
   close(): Promise<void>;
@@ -21,9 +24,15 @@ export async function openRecord(env: NodeJS.ProcessEnv = process.env, log: (lin
   if (applied.length) log(`record migrations applied: ${applied.join(', ')}`);
   const pool = createPool(config.DATABASE_URL);
   const hasher = new PersonHasher([temporal.PAYLOAD_ENCRYPTION_KEY, ...temporal.PAYLOAD_ENCRYPTION_OLD_KEYS]);
+  const record = new OnboardingRecord(pool, hasher);
+  const views = new ViewFeed(config.DATABASE_URL, record, log);
   return {
-    record: new OnboardingRecord(pool, hasher),
+    record,
+    views,
     retentionMs: durationMs(config.RECORD_PERSONAL_DATA_RETENTION),
-    close: () => pool.end(),
+    close: async () => {
+      await views.close();
+      await pool.end();
+    },
   };
 }

@@ -9,6 +9,7 @@ import type { RecordChange, RecordEvent } from './changes';
 import { createPool, migrate } from './database';
 import { PersonHasher } from './person-hash';
 import { OnboardingRecord } from './repository';
+import { ViewFeed, type ViewFeedItem } from './view-feed';
 
 const key = randomBytes(32).toString('base64');
 const oldKey = randomBytes(32).toString('base64');
@@ -18,7 +19,7 @@ let record: OnboardingRecord;
 
 beforeAll(async () => {
   pg = await startTestPostgres();
-  expect(await migrate(pg.url)).toEqual(['1764650000000_onboarding-record']);
+  expect(await migrate(pg.url)).toEqual(['1764650000000_onboarding-record', '1764660000000_onboarding-views']);
   pool = createPool(pg.url);
   record = new OnboardingRecord(pool, new PersonHasher([key]));
 });
@@ -88,6 +89,39 @@ describe('the onboarding record', () => {
       ids: { userId: 4242 },
       lastSeq: 5,
     });
+  });
+
+  it('keeps the view of every change, the newest on the row, and announces each view once on the feed', async () => {
+    const id = randomUUID();
+    const j = journey(id, { email: 'view@example.com', phoneNumber: '+359888000333' });
+    const viewAt = (stage: Stage, attemptsLeft: number) => ({
+      onboardingId: id, stage, stageEnteredAt: at(0), nextAction: { type: 'CONFIRM_EMAIL' as const }, needsAttention: false,
+      ids: {}, kycDataReceived: false, timeline: [], attemptsLeft: { emailCode: attemptsLeft, smsCode: 5 },
+    });
+    const feed = new ViewFeed(pg.url, record);
+    const seen: ViewFeedItem[] = [];
+    const unsubscribe = await feed.subscribe(id, (item) => seen.push(item));
+    try {
+      const first = { ...j.change(0, moved('CREATING_USER', null)), view: viewAt('AWAITING_EMAIL_CODE', 5) };
+      // A wrong code: the view changes (attempts left), the trail does not.
+      const wrongCode: RecordChange = { ...j.change(1, moved('CREATING_USER', null)), view: viewAt('AWAITING_EMAIL_CODE', 4) };
+      delete wrongCode.event;
+      expect(await record.append(first)).toEqual({ recorded: true });
+      expect(await record.append(wrongCode)).toEqual({ recorded: true });
+      expect(await record.append(wrongCode)).toEqual({ recorded: false });
+      expect((await record.events(id)).map((e) => e.seq)).toEqual([1]);
+      expect(await record.view(id)).toEqual({ seq: 2, view: wrongCode.view });
+      expect((await record.viewsAfter(id, 0)).map((v) => [v.seq, v.view.attemptsLeft.emailCode])).toEqual([[1, 5], [2, 4]]);
+      expect(await record.viewsAfter(id, 2)).toEqual([]);
+      for (let i = 0; i < 200 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(seen).toEqual([
+        { kind: 'view', seq: 1, view: first.view },
+        { kind: 'view', seq: 2, view: wrongCode.view },
+      ]);
+    } finally {
+      unsubscribe();
+      await feed.close();
+    }
   });
 
   it('keeps the row at the newest change when changes arrive out of order', async () => {
@@ -196,7 +230,7 @@ describe('the onboarding record', () => {
   });
 
   it('counts running and ended onboardings by stage and the time spent in each stage', async () => {
-    await pool.query('TRUNCATE onboarding_events, onboardings');
+    await pool.query('TRUNCATE onboarding_views, onboarding_events, onboardings');
     for (const [i, emailWait] of [10, 20, 30, 40, 50, 60, 70, 80, 90, 100].entries()) {
       const j = journey(randomUUID(), { email: `s${i}@example.com`, phoneNumber: '+359888200200' });
       await record.append(j.change(0, moved('CREATING_USER', null)));

@@ -4,8 +4,24 @@
 // newer than what the row already shows. Reads serve the ops API after the workflow is gone.
 import type { Pool, PoolClient } from 'pg';
 import { END_STAGES, type Stage } from '../domain/onboarding';
-import type { RecordChange, RecordedOnboarding, RecordEvent, RecordStats, TrailEvent } from './changes';
+import type { OnboardingView } from '../domain/onboarding';
+import type { RecordChange, RecordedOnboarding, RecordedView, RecordEvent, RecordStats, TrailEvent } from './changes';
 import type { PersonHasher } from './person-hash';
+
+/** The channel on which every recorded view is announced (pg_notify, in the writing transaction). */
+export const VIEWS_CHANNEL = 'onboarding_views';
+/**
+ * NOTIFY payloads are limited to 8000 bytes: a view that fits travels in the notification, a
+ * larger one is announced by its seq only and read by the listener.
+ */
+const NOTIFY_VIEW_MAX_BYTES = 7_000;
+
+/** What a notification on VIEWS_CHANNEL carries. */
+export interface ViewNotice {
+  onboardingId: string;
+  seq: number;
+  view?: OnboardingView;
+}
 
 /** PostgreSQL cannot be reached or answered with a connection-level error: try again later. */
 export class RecordUnavailableError extends Error {
@@ -156,14 +172,27 @@ export class OnboardingRecord {
           opening.startedAt,
         ],
       );
-      const inserted = await db.query(
-        `INSERT INTO onboarding_events (onboarding_id, seq, at, type, payload) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (onboarding_id, seq) DO NOTHING RETURNING seq`,
-        [change.onboardingId, change.seq, change.at, change.event.type, JSON.stringify(payloadOf(change.event))],
-      );
-      if (inserted.rowCount === 0) return { recorded: false };
+      let recorded = false;
+      if (change.event) {
+        const inserted = await db.query(
+          `INSERT INTO onboarding_events (onboarding_id, seq, at, type, payload) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (onboarding_id, seq) DO NOTHING RETURNING seq`,
+          [change.onboardingId, change.seq, change.at, change.event.type, JSON.stringify(payloadOf(change.event))],
+        );
+        recorded = (inserted.rowCount ?? 0) > 0;
+      }
+      let viewRecorded = false;
+      if (change.view) {
+        const inserted = await db.query(
+          `INSERT INTO onboarding_views (onboarding_id, seq, at, view) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (onboarding_id, seq) DO NOTHING RETURNING seq`,
+          [change.onboardingId, change.seq, change.at, JSON.stringify(change.view)],
+        );
+        viewRecorded = (inserted.rowCount ?? 0) > 0;
+      }
+      if (!recorded && !viewRecorded) return { recorded: false };
       const ended = END_STAGES.includes(change.stage);
-      const endReason = ended && change.event.type === 'STAGE_CHANGED' ? (change.event.reason ?? null) : null;
+      const endReason = ended && change.event?.type === 'STAGE_CHANGED' ? (change.event.reason ?? null) : null;
       await db.query(
         `UPDATE onboardings SET
            stage = $3, stage_entered_at = $4,
@@ -172,6 +201,7 @@ export class OnboardingRecord {
            tennpay_user_id = COALESCE($8, tennpay_user_id), individual_id = COALESCE($9, individual_id),
            partner_user_id = COALESCE($10, partner_user_id), external_user_id = COALESCE($11, external_user_id),
            verification_id = COALESCE($12, verification_id),
+           view = COALESCE($13::jsonb, view), view_seq = CASE WHEN $13::jsonb IS NULL THEN view_seq ELSE $2 END,
            last_seq = $2, updated_at = $6
          WHERE onboarding_id = $1 AND last_seq < $2`,
         [
@@ -187,8 +217,16 @@ export class OnboardingRecord {
           ids.partnerUserId ?? null,
           ids.externalUserId ?? null,
           ids.verificationId ?? null,
+          change.view ? JSON.stringify(change.view) : null,
         ],
       );
+      if (viewRecorded && change.view) {
+        // Delivered to the listeners once this transaction commits, in commit order.
+        const notice: ViewNotice = { onboardingId: change.onboardingId, seq: change.seq, view: change.view };
+        let payload = JSON.stringify(notice);
+        if (Buffer.byteLength(payload) > NOTIFY_VIEW_MAX_BYTES) payload = JSON.stringify({ onboardingId: change.onboardingId, seq: change.seq });
+        await db.query('SELECT pg_notify($1, $2)', [VIEWS_CHANNEL, payload]);
+      }
       return { recorded: true };
     });
   }
@@ -197,6 +235,29 @@ export class OnboardingRecord {
     return guard(async () => {
       const res = await this.pool.query<OnboardingRow>(`SELECT ${ONBOARDING_COLUMNS} FROM onboardings WHERE onboarding_id = $1`, [onboardingId]);
       return res.rows[0] && toOnboarding(res.rows[0]);
+    });
+  }
+
+  /** The onboarding's newest recorded view (GET /onboardings/{id}); undefined when none is recorded yet. */
+  async view(onboardingId: string): Promise<RecordedView | undefined> {
+    return guard(async () => {
+      const res = await this.pool.query<{ view: OnboardingView | null; view_seq: number | null }>(
+        'SELECT view, view_seq FROM onboardings WHERE onboarding_id = $1',
+        [onboardingId],
+      );
+      const row = res.rows[0];
+      return row?.view && row.view_seq !== null ? { seq: row.view_seq, view: row.view } : undefined;
+    });
+  }
+
+  /** The views recorded after `afterSeq`, oldest first (a stream resuming from Last-Event-ID). */
+  async viewsAfter(onboardingId: string, afterSeq: number): Promise<RecordedView[]> {
+    return guard(async () => {
+      const res = await this.pool.query<{ seq: number; view: OnboardingView }>(
+        'SELECT seq, view FROM onboarding_views WHERE onboarding_id = $1 AND seq > $2 ORDER BY seq',
+        [onboardingId, afterSeq],
+      );
+      return res.rows;
     });
   }
 

@@ -100,6 +100,12 @@ export class Identification {
    * by the redirect (its query does not say); a redirect while that phase is already being
    * verified changes nothing.
    */
+  /** Whether the journey moves on this redirect (a phase waits for it and has none yet). */
+  awaits(_redirect: BoricaRedirect): boolean {
+    const phase = phaseOfStage(this.deps.progress.stage);
+    return phase !== undefined && this.redirects[phase] === undefined;
+  }
+
   onRedirect(redirect: BoricaRedirect): void {
     const phase = phaseOfStage(this.deps.progress.stage);
     const duplicate = phase !== undefined && this.redirects[phase] !== undefined;
@@ -125,6 +131,7 @@ export class Identification {
     let staleHintForgiven = false;
     for (;;) {
       progress.enter(waiting, { type: 'OPEN_URL', url, purpose });
+      progress.waiting();
       const first = await this.awaitStatusOrRedirect(phase, statusQuery);
       if (first.kind === 'reached') return { ok: true, status: first.status };
       if (first.kind === 'pollEnded') {
@@ -137,6 +144,8 @@ export class Identification {
       // While the signature is verified the signing page stays on offer: the redirect may be that
       // stale repeat, and only the polled status says the documents are signed.
       progress.enter(verifying, phase === 'signing' ? { type: 'OPEN_URL', url, purpose } : { type: 'WAIT' });
+      // Polling may take minutes: the redirect's caller reads the verifying stage now.
+      progress.recordNow();
       if (this.redirects[phase]?.outcome === 'fail') {
         const status = await step('checkIdentificationStatus', (p) => p.getIdentificationStatus(statusQuery));
         const movedOn = status.status === target || status.status === 'DOCUMENT_SIGN_SUCCESS';

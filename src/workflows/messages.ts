@@ -8,11 +8,16 @@ import type { MessageLimitStates } from '../domain/message-limits';
 import type { OnboardingView } from '../domain/onboarding';
 import type { PartnerEvent } from '../domain/partner-events';
 
-export interface CodeResult {
+/** The record's seq that shows an action's effect (read-your-own-action): the API answers once the record has it. */
+export interface Recorded {
+  recordedSeq?: number;
+}
+
+export interface CodeResult extends Recorded {
   accepted: boolean;
   attemptsLeft: number;
 }
-export interface ResendResult {
+export interface ResendResult extends Recorded {
   accepted: boolean;
   /** Seconds until the next resend is allowed, when this one was refused for the cooldown. */
   retryAfterSeconds?: number;
@@ -31,9 +36,9 @@ export const submitEmailCode = defineUpdate<CodeResult, [{ code: string }]>('sub
 export const resendEmailCode = defineUpdate<ResendResult, []>('resendEmailCode');
 export const submitSmsCode = defineUpdate<CodeResult, [{ code: string }]>('submitSmsCode');
 export const resendSmsCode = defineUpdate<ResendResult, []>('resendSmsCode');
-export const submitKycData = defineUpdate<{ accepted: true }, [KycRecordInput]>('submitKycData');
-export const restartIdentification = defineUpdate<{ accepted: true }, [OpsAction]>('restartIdentification');
-export const submitFiles = defineUpdate<{ accepted: true }, [FileUpload]>('submitFiles');
+export const submitKycData = defineUpdate<{ accepted: true } & Recorded, [KycRecordInput]>('submitKycData');
+export const restartIdentification = defineUpdate<{ accepted: true } & Recorded, [OpsAction]>('restartIdentification');
+export const submitFiles = defineUpdate<{ accepted: true } & Recorded, [FileUpload]>('submitFiles');
 export const retryStep = defineUpdate<{ retried: string }, [OpsAction]>('retryStep');
 export const cancelOnboarding = defineUpdate<{ cancelled: true }, [OpsAction & { reason: string }]>('cancelOnboarding');
 

@@ -90,7 +90,7 @@ async function skipUntil(handle: Handle, stage: Stage, step: Duration = '1m', ma
 
 async function throughCodes(handle: Handle, input: OnboardingInput): Promise<void> {
   await reach(handle, 'AWAITING_EMAIL_CODE');
-  expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: providers.byEmail(input.email).emailCode }] })).toEqual({
+  expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: providers.byEmail(input.email).emailCode }] })).toMatchObject({
     accepted: true,
     attemptsLeft: 5,
   });
@@ -174,7 +174,7 @@ describe('the 10nPay journey', () => {
     await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: providers.byEmail(input.email).emailCode }] });
     await reachAction(handle, 'ENTER_SMS_CODE');
     for (let left = 4; left >= 0; left--) {
-      expect(await handle.executeUpdate(messages.submitSmsCode, { args: [{ code: '000000' }] })).toEqual({ accepted: false, attemptsLeft: left });
+      expect(await handle.executeUpdate(messages.submitSmsCode, { args: [{ code: '000000' }] })).toMatchObject({ accepted: false, attemptsLeft: left });
     }
     const result = await handle.result();
     expect(result).toMatchObject({ stage: 'FAILED', reason: 'SmsCodeAttemptsExceeded' });
@@ -203,7 +203,7 @@ describe('the 10nPay journey', () => {
     expect(retryAfterSeconds).toBeGreaterThan(0);
     expect(retryAfterSeconds).toBeLessThanOrEqual(60);
     await env.sleep('61s');
-    expect(await handle.executeUpdate(messages.resendEmailCode)).toEqual({ accepted: true });
+    expect(await handle.executeUpdate(messages.resendEmailCode)).toMatchObject({ accepted: true });
     // Only the latest code is valid at 10nPay; the new one confirms the e-mail.
     expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: providers.byEmail(input.email).emailCode }] })).toMatchObject({ accepted: true });
     await stop(handle);
@@ -214,7 +214,7 @@ describe('the 10nPay journey', () => {
     await reach(handle, 'AWAITING_EMAIL_CODE');
     for (let i = 0; i < 2; i++) {
       await env.sleep('61s');
-      expect(await handle.executeUpdate(messages.resendEmailCode)).toEqual({ accepted: true });
+      expect(await handle.executeUpdate(messages.resendEmailCode)).toMatchObject({ accepted: true });
     }
     const sentBefore = providers.calls['sendEmailConfirmation'] ?? 0;
     await env.sleep('61s');
@@ -226,7 +226,7 @@ describe('the 10nPay journey', () => {
     expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: providers.byEmail(input.email).emailCode }] })).toMatchObject({ accepted: true });
     await reachAction(handle, 'ENTER_SMS_CODE');
     await env.sleep('61s');
-    expect(await handle.executeUpdate(messages.resendSmsCode)).toEqual({ accepted: true });
+    expect(await handle.executeUpdate(messages.resendSmsCode)).toMatchObject({ accepted: true });
     await stop(handle);
   });
 
@@ -259,7 +259,7 @@ describe('when a provider or the clock interrupts the user', () => {
     expect(((failed as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('ProviderUnavailable');
     expect(await view(handle)).toMatchObject({ stage: 'AWAITING_EMAIL_CODE', attemptsLeft: { emailCode: 5, smsCode: 5 } });
     // Once 10nPay answers again the same code confirms the e-mail, with every attempt left.
-    expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code }] })).toEqual({ accepted: true, attemptsLeft: 5 });
+    expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code }] })).toMatchObject({ accepted: true, attemptsLeft: 5 });
     await stop(handle);
   });
 
@@ -620,7 +620,7 @@ describe('the P100 partner stage', () => {
     const record = testKycRecord();
     // Before identification, everything may change.
     await reach(handle, 'AWAITING_EMAIL_CODE');
-    expect(await handle.executeUpdate(messages.submitKycData, { args: [record] })).toEqual({ accepted: true });
+    expect(await handle.executeUpdate(messages.submitKycData, { args: [record] })).toMatchObject({ accepted: true });
     await toSignature(handle, input);
     const before = await view(handle);
     for (const changed of [
@@ -635,7 +635,7 @@ describe('the P100 partner stage', () => {
     // Nothing changed: the timeline has no new kycDataReceived.
     expect((await view(handle)).timeline).toEqual(before.timeline);
     // The same identity with another address is accepted.
-    expect(await handle.executeUpdate(messages.submitKycData, { args: [{ ...record, address: { ...record.address, city: 'Plovdiv' } }] })).toEqual({ accepted: true });
+    expect(await handle.executeUpdate(messages.submitKycData, { args: [{ ...record, address: { ...record.address, city: 'Plovdiv' } }] })).toMatchObject({ accepted: true });
     await stop(handle);
   });
 

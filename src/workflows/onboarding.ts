@@ -87,7 +87,10 @@ class Onboarding {
   constructor(private readonly input: OnboardingInput) {
     this.settings = input.settings;
     // Onboardings started before the record existed keep their commands (and replay) as they were.
-    const record = patched('onboarding-record')
+    const recorded = patched('onboarding-record');
+    // Onboardings started before the record kept views write it where they did (and replay so).
+    const views = recorded && patched('record-views');
+    const record = recorded
       ? new RecordWriter(input.onboardingId, {
           userType: input.userType,
           ...(input.externalRef !== undefined ? { externalRef: input.externalRef } : {}),
@@ -95,9 +98,9 @@ class Onboarding {
           email: input.email,
           phoneNumber: input.phoneNumber,
           startedAt: new Date(workflowInfo().startTime).toISOString(),
-        })
+        }, views)
       : undefined;
-    this.progress = new Progress(input.onboardingId, record);
+    this.progress = new Progress(input.onboardingId, record, views);
     this.calls = providerCalls(input.settings);
     const userId = () => this.requireUserId();
     this.codes = new CodeChecks({ settings: this.settings, providers: this.calls.interactive, progress: this.progress, email: input.email, userId });
@@ -119,6 +122,7 @@ class Onboarding {
       resendEmailCode: { received: () => this.codes.resendsOf('email'), max: this.codes.maxResends() },
       resendSmsCode: { received: () => this.codes.resendsOf('sms'), max: this.codes.maxResends() },
     });
+    this.progress.attachView(() => this.view());
     this.setupHandlers();
   }
 
@@ -249,6 +253,8 @@ class Onboarding {
     if (this.kycRecord) return;
     this.progress.enter('AWAITING_KYC_DATA', { type: 'SUBMIT_KYC_DATA' });
     await this.waitForUser(() => this.kycRecord !== undefined, this.settings.userStepTimeout, 'KycDataNotSubmitted');
+    // Received: the user has nothing more to do here (the caller's next read shows it).
+    this.progress.enter('AWAITING_KYC_DATA', { type: 'WAIT' });
   }
 
   /** add-additional-data, once: 10nPay keeps what it had at finalize (CONTRACT part 2). */
@@ -446,6 +452,7 @@ class Onboarding {
 
   /** Waits for the user; a user who does not come back within `timeout` abandons the onboarding. */
   private async waitForUser(ready: () => boolean, timeout: Duration, abandonReason: string): Promise<void> {
+    this.progress.waiting();
     if (!(await condition(ready, timeout))) throw new OnboardingEnded('ABANDONED', abandonReason);
   }
 
@@ -503,7 +510,8 @@ class Onboarding {
     this.progress.noteError({ step: 'kycData', type: 'KycDataRejected', message: providerMessage });
     this.progress.enter(resume.stage, { type: 'SUBMIT_KYC_DATA', message: providerMessage });
     await this.waitForUser(() => this.kycRecordVersion > version, this.settings.userStepTimeout, 'KycDataNotCorrected');
-    this.progress.enter(resume.stage, resume.nextAction ?? { type: 'WAIT' });
+    const resumed = resume.nextAction?.type === 'SUBMIT_KYC_DATA' ? undefined : resume.nextAction;
+    this.progress.enter(resume.stage, resumed ?? { type: 'WAIT' });
   }
 
   /**
@@ -560,7 +568,7 @@ class Onboarding {
     setHandler(messages.onboardingView, () => this.view());
     setHandler(messages.messageLimits, () => this.limits.states());
 
-    setHandler(messages.submitEmailCode, ({ code }) => this.codes.check('email', code), {
+    setHandler(messages.submitEmailCode, ({ code }) => this.checkCode('email', code), {
       validator: ({ code }) => {
         this.requireStage('AWAITING_EMAIL_CODE');
         requireCode(code);
@@ -568,7 +576,7 @@ class Onboarding {
     });
     setHandler(
       messages.resendEmailCode,
-      () => this.codes.resend('email', () => this.refuseWhenFull('resendEmailCode')),
+      () => this.answerOnceRecorded(false, () => this.codes.resend('email', () => this.refuseWhenFull('resendEmailCode'))),
       {
         validator: () => {
           this.requireStage('AWAITING_EMAIL_CODE');
@@ -577,7 +585,7 @@ class Onboarding {
         },
       },
     );
-    setHandler(messages.submitSmsCode, ({ code }) => this.codes.check('sms', code), {
+    setHandler(messages.submitSmsCode, ({ code }) => this.checkCode('sms', code), {
       validator: ({ code }) => {
         this.requireStage('AWAITING_SMS_CODE');
         if (!this.codes.smsSent()) throw wrongStage('the SMS code has not been sent yet');
@@ -586,7 +594,7 @@ class Onboarding {
     });
     setHandler(
       messages.resendSmsCode,
-      () => this.codes.resend('sms', () => this.refuseWhenFull('resendSmsCode')),
+      () => this.answerOnceRecorded(false, () => this.codes.resend('sms', () => this.refuseWhenFull('resendSmsCode'))),
       {
         validator: () => {
           this.requireStage('AWAITING_SMS_CODE');
@@ -601,10 +609,14 @@ class Onboarding {
       messages.submitKycData,
       (record) => {
         this.refuseWhenFull('submitKycData');
-        this.kycRecord = kycRecordSchema.parse(record);
-        this.kycRecordVersion++;
-        this.progress.done('kycDataReceived');
-        return { accepted: true } as const;
+        // The journey moves on when it was waiting for this record (first or corrected).
+        const awaited = this.progress.nextAction.type === 'SUBMIT_KYC_DATA';
+        return this.answerOnceRecorded(awaited, () => {
+          this.kycRecord = kycRecordSchema.parse(record);
+          this.kycRecordVersion++;
+          this.progress.done('kycDataReceived');
+          return { accepted: true } as const;
+        });
       },
       {
         validator: (record) => {
@@ -630,16 +642,20 @@ class Onboarding {
     // race) is refused and changes nothing.
     setHandler(messages.boricaRedirectReceived, (redirect) => {
       if (this.limits.full('boricaRedirectReceived') && this.limits.refuse('boricaRedirectReceived')) return;
-      this.identification.onRedirect(redirect);
+      // A signal has no answer: the API waits for the record to show the redirect (its timeline
+      // entry, and the verifying stage when the journey waited for it).
+      const awaited = this.identification.awaits(redirect);
+      void this.answerOnceRecorded(awaited, () => this.identification.onRedirect(redirect));
     });
 
     setHandler(
       messages.restartIdentification,
-      (request) => {
-        this.restartRequested = true;
-        this.progress.opsAction('restart-identification', request.requestedBy);
-        return { accepted: true } as const;
-      },
+      (request) =>
+        this.answerOnceRecorded(true, () => {
+          this.restartRequested = true;
+          this.progress.opsAction('restart-identification', request.requestedBy);
+          return { accepted: true } as const;
+        }),
       { validator: (_request) => this.requireStage('IDENTIFICATION_FAILED') },
     );
 
@@ -648,8 +664,10 @@ class Onboarding {
       (upload) => {
         this.refuseWhenFull('submitFiles');
         this.uploadsReceived++;
-        this.uploads[upload.purpose] = upload.files;
-        return { accepted: true } as const;
+        return this.answerOnceRecorded(true, () => {
+          this.uploads[upload.purpose] = upload.files;
+          return { accepted: true } as const;
+        });
       },
       {
         validator: (upload) => {
@@ -703,6 +721,31 @@ class Onboarding {
         },
       },
     );
+  }
+
+  /** A code check; right or locked out, the journey moves on before the answer (read-your-own-action). */
+  private async checkCode(channel: 'email' | 'sms', code: string): Promise<messages.CodeResult> {
+    if (!this.progress.recordsViews) return this.codes.check(channel, code);
+    const mark = this.progress.mark();
+    const result = await this.codes.check(channel, code);
+    const recordedSeq = await this.progress.settled(mark, result.accepted || this.codes.lockedOutReason !== undefined);
+    return recordedSeq === undefined ? result : { ...result, recordedSeq };
+  }
+
+  /**
+   * Read-your-own-action (patch record-views): the answer comes once the journey has made its move
+   * on the action (when it `reacts`: a new stage or next action) and names the record's seq that
+   * shows it (`recordedSeq`), which the API waits for before answering the caller.
+   */
+  private answerOnceRecorded<T extends object | void>(reacts: boolean, act: () => T | Promise<T>): T | Promise<T> {
+    // Onboardings without views answer as they did (synchronously where the handler was).
+    if (!this.progress.recordsViews) return act();
+    const mark = this.progress.mark();
+    return (async () => {
+      const result = await act();
+      const recordedSeq = await this.progress.settled(mark, reacts);
+      return (result && recordedSeq !== undefined ? { ...result, recordedSeq } : result) as T;
+    })();
   }
 
   // ---- guards ---------------------------------------------------------------------------------

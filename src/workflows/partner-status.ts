@@ -64,6 +64,7 @@ export class PartnerStatuses {
     const flagOverdue = !fallback && patched('flag-overdue-partner-events');
     let flagged = false;
     const deadline = Date.now() + durationMs(settings.userStepTimeout);
+    if (!reached()) progress.waiting();
     while (!reached()) {
       const left = deadline - Date.now();
       if (left <= 0) throw new OnboardingEnded('ABANDONED', abandonReason, true);

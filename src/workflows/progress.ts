@@ -8,7 +8,7 @@
 // reach the record (and the list) with the next such point, so the record's writes do not
 // lengthen the history. The search attributes are then upserted only when one of them changed.
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { metricMeter, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, metricMeter, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RecordEvent } from '../record/changes';
 import type { RecordWriter } from './record';
 
@@ -58,9 +58,19 @@ export class Progress {
   private readonly published = new Map<string, string>();
   private publishQueued = false;
 
+  /** The onboarding's whole view (set by the workflow once its parts exist), for the record. */
+  private viewOf: (() => OnboardingView) | undefined;
+
+  /**
+   * `recordsViews` (patch record-views): every change carries the onboarding's view, and the
+   * record is written where the onboarding waits for someone (waiting()), after a caller's action
+   * has had its effect (recordedAfter()), when flagged, on ops actions and at the end; the search
+   * attributes are upserted as before.
+   */
   constructor(
     private readonly onboardingId: string,
     private readonly record?: RecordWriter,
+    readonly recordsViews = false,
   ) {
     // A workflow started by the API already carries the first stage's attributes; one started
     // elsewhere (a test, a reset) gets them here.
@@ -74,7 +84,74 @@ export class Progress {
 
   /** Queues a change for the record, with where the onboarding stands after it. */
   private queue(event: RecordEvent): void {
-    this.record?.queue(event, { stage: this.stage, stageEnteredAt: this.stageEnteredAt, ids: this.ids });
+    this.record?.queue(event, this.recordState(), this.recordsViews ? this.viewOf?.() : undefined);
+  }
+
+  private recordState() {
+    return { stage: this.stage, stageEnteredAt: this.stageEnteredAt, ids: this.ids };
+  }
+
+  /** Hands Progress the whole view; changes queued before it (the first) take it now. */
+  attachView(viewOf: () => OnboardingView): void {
+    this.viewOf = viewOf;
+    if (this.recordsViews) this.record?.fillViews(viewOf());
+  }
+
+  /** With views: a view-only change when the view moved since the last change queued. */
+  private noteView(): void {
+    if (this.recordsViews && this.viewOf) this.record?.queueViewIfChanged(this.recordState(), this.viewOf());
+  }
+
+  /** The onboarding starts waiting for someone (a user, Borica, a partner): the record shows where it stands. */
+  waiting(): void {
+    if (!this.recordsViews || !this.record) return;
+    this.blocked = true;
+    // Where someone must act, or a caller waits to read its action; the partner's own checks
+    // otherwise show with their outcome.
+    if (this.nextAction.type === 'WAIT' && !this.owed) return;
+    this.owed = false;
+    this.noteView();
+    this.record.flush();
+  }
+
+  /** The journey waits on a provider's outcome the user started (Borica's status after a redirect): record it now. */
+  recordNow(): void {
+    if (!this.recordsViews || !this.record) return;
+    this.blocked = true;
+    this.owed = false;
+    this.noteView();
+    this.record.flush();
+  }
+
+  /** A caller's answer waits for changes not yet sent (settled() while the journey worked). */
+  private owed = false;
+
+  /** The journey waits for someone (since waiting()), rather than working on a step. */
+  private blocked = false;
+
+  /** Where the onboarding stands, before a caller's action. */
+  mark(): { moves: number } {
+    return { moves: this.moves };
+  }
+
+  /** Steps the journey has entered (enter() calls, a stage entered again included). */
+  private moves = 0;
+
+  /**
+   * Read-your-own-action: once the journey has made its move on a caller's action (when it
+   * `reacts`: its next step entered), the record is sent what changed; returns the seq the
+   * record must reach to show it, which the API awaits before it answers (so that PostgreSQL being
+   * down delays the answer a little, never the onboarding). Undefined without views.
+   */
+  async settled(mark: { moves: number }, reacts: boolean): Promise<number | undefined> {
+    if (!this.recordsViews || !this.record) return undefined;
+    if (reacts) await condition(() => this.moves !== mark.moves);
+    this.noteView();
+    // The journey working on a step (after its move) writes at its next waiting point, soon: one
+    // write for both. A journey still waiting (a wrong code) writes now.
+    if (this.blocked) this.record.flush();
+    else this.owed = true;
+    return this.record.lastSeq;
   }
 
   /** Records an ops action (and everything before it) now. */
@@ -92,18 +169,22 @@ export class Progress {
   /** Brings the record and the search attributes up to date. */
   private flush(): void {
     if (!this.record) return;
+    this.noteView();
     this.record.flush();
     this.upsertChanged();
   }
 
   /** Resolves once every change so far is in the record. */
   recorded(): Promise<void> {
+    this.noteView();
     return this.record?.flushed() ?? Promise.resolve();
   }
 
   /** Moves to a stage; entering the stage the onboarding is in only changes the next action. */
   enter(stage: Stage, nextAction: NextAction = { type: 'WAIT' }): void {
     this.nextAction = nextAction;
+    this.blocked = false;
+    this.moves++;
     if (stage === this.stage) return;
     const now = new Date();
     stageDuration().record(now.getTime() - this.stageEnteredAt.getTime(), { stage: this.stage });
@@ -112,7 +193,11 @@ export class Progress {
     this.stageEnteredAt = now;
     this.queue({ type: 'STAGE_CHANGED', stage, previousStage, ...(END_STAGES.includes(stage) && this.reason ? { reason: this.reason } : {}) });
     if (!this.record) this.publish();
-    else if (WAITING_STAGES.includes(stage)) this.flush();
+    else if (this.recordsViews) {
+      // The record is written where the journey waits (waiting()); the list's attributes as before.
+      if (END_STAGES.includes(stage)) this.flush();
+      else if (WAITING_STAGES.includes(stage)) this.upsertChanged();
+    } else if (WAITING_STAGES.includes(stage)) this.flush();
   }
 
   /** Records a finished step of the journey, with the workflow's (deterministic) time. */
@@ -151,8 +236,11 @@ export class Progress {
     this.reason = reason;
     if (flagForOps) this.needsAttention = true;
     onboardingsEnded().add(1, { stage, from: this.stage, reason: reason ?? 'none' });
+    const step = stage === 'COMPLETED' ? 'completed' : `ended:${stage.toLowerCase()}`;
+    // With views, the end's change carries the end's timeline entry (no second write for it).
+    if (this.recordsViews) this.done(step);
     this.enter(stage, { type: 'NONE' });
-    this.done(stage === 'COMPLETED' ? 'completed' : `ended:${stage.toLowerCase()}`);
+    if (!this.recordsViews) this.done(step);
     if (!this.record) this.publish();
   }
 

@@ -11,7 +11,7 @@
 import { CancellationScope, log, proxyLocalActivities } from '@temporalio/workflow';
 import type { RecordActivities } from '../record/activity';
 import type { RecordChange, RecordEvent, RecordIds } from '../record/changes';
-import type { Stage } from '../domain/onboarding';
+import type { OnboardingView, Stage } from '../domain/onboarding';
 
 const { recordChanges } = proxyLocalActivities<RecordActivities>({
   startToCloseTimeout: '10s',
@@ -21,6 +21,15 @@ const { recordChanges } = proxyLocalActivities<RecordActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   // Retries beyond this wait on a server timer rather than holding the workflow task.
   localRetryThreshold: '10s',
+});
+
+// With views (patch record-views) callers' answers wait on the record's writes, and a local activity
+// retrying inside a workflow task holds every update behind it: retries beyond the first second
+// wait on a server timer instead (a few events more, only while PostgreSQL is down).
+const { recordChanges: recordChangesBriefly } = proxyLocalActivities<RecordActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  localRetryThreshold: '1s',
 });
 
 export interface RecordState {
@@ -33,26 +42,52 @@ export class RecordWriter {
   private seq = 0;
   private pending: RecordChange[] = [];
   private written: Promise<void> = Promise.resolve();
+  /** The JSON of the last view queued: a flush adds a view-only change when the view moved since. */
+  private lastView: string | undefined;
 
   constructor(
     private readonly onboardingId: string,
     private readonly opening: RecordChange['opening'],
+    /** Views recorded (patch record-views): retries leave the workflow task sooner. */
+    private readonly brief = false,
   ) {}
 
-  /** Queues a change, with the state the onboarding is in after it; flush() sends it. */
-  queue(event: RecordEvent, state: RecordState): void {
+  /**
+   * Queues a change, with the state the onboarding is in after it (and its view, once views are
+   * recorded); flush() sends it. A change without an event changes only the view.
+   */
+  queue(event: RecordEvent | undefined, state: RecordState, view?: OnboardingView): void {
     const { userId, individualId, partnerUserId, externalUserId, verificationId } = state.ids;
     const change: RecordChange = {
       onboardingId: this.onboardingId,
       seq: ++this.seq,
       at: new Date().toISOString(),
-      event,
+      ...(event ? { event } : {}),
+      ...(view ? { view } : {}),
       stage: state.stage,
       stageEnteredAt: state.stageEnteredAt.toISOString(),
       ids: { userId, individualId, partnerUserId, externalUserId, verificationId },
       opening: this.opening,
     };
     this.pending.push(change);
+    if (view) this.lastView = JSON.stringify(view);
+  }
+
+  /** Queues a view-only change when the view differs from the last one queued. */
+  queueViewIfChanged(state: RecordState, view: OnboardingView): void {
+    if (JSON.stringify(view) === this.lastView) return;
+    this.queue(undefined, state, view);
+  }
+
+  /** Gives the changes queued before the view could be computed (the first) the view now. */
+  fillViews(view: OnboardingView): void {
+    for (const change of this.pending) change.view ??= view;
+    if (this.pending.length) this.lastView = JSON.stringify(view);
+  }
+
+  /** The seq of the newest change queued (0 before any). */
+  get lastSeq(): number {
+    return this.seq;
   }
 
   /** Sends the queued changes, after the ones sent before. */
@@ -61,7 +96,7 @@ export class RecordWriter {
     const changes = this.pending;
     this.pending = [];
     this.written = this.written
-      .then(() => CancellationScope.nonCancellable(() => recordChanges(changes)))
+      .then(() => CancellationScope.nonCancellable(() => (this.brief ? recordChangesBriefly : recordChanges)(changes)))
       .catch((err: unknown) => log.error('Changes could not be recorded', { seqs: changes.map((c) => c.seq), error: (err as Error)?.message }));
   }
 

@@ -61,7 +61,7 @@ async function waitForStage(id: string, token: string, stage: string, nextAction
 /** The MESSAGE_REFUSED events the workflow handed to the record (once per seq). */
 function refusals(id: string): Extract<RecordEvent, { type: 'MESSAGE_REFUSED' }>[] {
   const seen = new Map<number, RecordEvent>();
-  for (const c of h.providers.changes) if (c.onboardingId === id) seen.set(c.seq, c.event);
+  for (const c of h.providers.changes) if (c.onboardingId === id && c.event) seen.set(c.seq, c.event);
   return [...seen.values()].filter((e): e is Extract<RecordEvent, { type: 'MESSAGE_REFUSED' }> => e.type === 'MESSAGE_REFUSED');
 }
 

@@ -54,6 +54,7 @@ export function apiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     TRUSTED_URL_HOSTS: ['localhost'],
     FILE_STORE_DIR: '',
     START_RATE_LIMIT_PER_MINUTE: 1000,
+    STREAM_HEARTBEAT_SECONDS: 15,
     CODEC_CORS_ORIGINS: ['https://temporal-ui.example'],
     API_SIGNING_KEY,
     API_SIGNING_OLD_KEYS: [],

@@ -54,7 +54,7 @@ async function failedFinalizes(id: string): Promise<number> {
 async function detailOf(onboardingId: string) {
   const res = await ops('GET', `/ops/onboardings/${onboardingId}`);
   expect(res.status).toBe(200);
-  return res.body as { needsAttention: boolean; stage: string; lastError?: StepError; pendingActivities: Array<{ activityType: string; attempt: number; state: string }> };
+  return res.body as { needsAttention: boolean; stage: string; view?: { stage: string }; lastError?: StepError; pendingActivities: Array<{ activityType: string; attempt: number; state: string }> };
 }
 
 describe('a provider step that keeps failing', () => {

@@ -56,7 +56,8 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
     expect(view.stage).toBe('COMPLETED');
 
     const trail = await trailOf(completed.onboardingId);
-    expect(trail.map((e) => e.seq)).toEqual(trail.map((_, i) => i + 1));
+    // Numbered by the record's seq, which changes of the view alone (a wrong code, a next action) also take.
+    expect(trail.map((e) => e.seq)).toEqual([...new Set(trail.map((e) => e.seq))].sort((a, b) => a - b));
     const stages = trail.filter((e) => e.type === 'STAGE_CHANGED');
     expect(stages.map((e) => e.stage)).toEqual([
       'CREATING_USER', 'AWAITING_EMAIL_CODE', 'AWAITING_SMS_CODE', 'STARTING_IDENTIFICATION',

@@ -75,6 +75,8 @@ export interface Stack {
   namespace: string;
   /** Settings of the onboardings started from now on (each onboarding keeps the ones it started with). */
   setSettingsOverrides(overrides: Partial<OnboardingSettings>): void;
+  /** Stops the worker (the API and Temporal stay up): reads must then come from the record. */
+  stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -219,7 +221,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       kycOptions: new KycOptionsCache(tennpay),
       logger: silent,
       metrics: createMetrics({ defaultMetrics: false }),
-      ...(opened ? { record: opened.record } : {}),
+      ...(opened ? { record: opened.record, viewFeed: opened.views } : {}),
     });
     handler = app;
 
@@ -234,6 +236,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       namespace,
       setSettingsOverrides(o) {
         overrides = o;
+      },
+      async stopWorker() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
       },
       close,
     };

@@ -90,7 +90,10 @@ describe('the record’s PostgreSQL stopped mid-flow', () => {
       const res = await ops('GET', `/ops/onboardings/${j.onboardingId}/events`);
       expect(res.status).toBe(200);
       const trail = (res.body as { items: TrailEvent[] }).items;
-      expect(trail.map((e) => e.seq), j.onboardingId).toEqual(trail.map((_, i) => i + 1));
+      // Numbered by the record's seq, which changes of the view alone (a wrong code, a next action)
+      // also take: increasing, each once.
+      const seqs = trail.map((e) => e.seq);
+      expect(seqs, j.onboardingId).toEqual([...new Set(seqs)].sort((a, b) => a - b));
       const stages = trail.filter((e) => e.type === 'STAGE_CHANGED');
       expect(stages.map((e) => e.stage), j.onboardingId).toEqual(HAPPY_PATH);
       expect(stages.map((e) => e.previousStage)).toEqual([null, ...HAPPY_PATH.slice(0, -1)]);

@@ -4,7 +4,7 @@
 // moves a failing step on within a test.
 import type { OnboardingSettings } from '../../src/domain/onboarding';
 import { Journey, newPerson } from '../e2e/journey';
-import { type Stack, type StackOptions, startStack } from '../e2e/stack';
+import { OPS_API_KEY, type Stack, type StackOptions, startStack } from '../e2e/stack';
 import { type TestPostgres, startTestPostgres } from './postgres';
 
 export interface OpsStack {
@@ -46,6 +46,15 @@ export async function onboardingWithFailingFinalize(stack: Stack): Promise<{ jou
   await journey.confirmEmail();
   await journey.enterSmsCode();
   await journey.identifyAndSign();
-  await journey.waitForStage('FINALIZING');
+  // Through the workflow's own view (the ops detail): the record, which GET /onboardings/{id} reads,
+  // shows a stage the journey only works in (FINALIZING) with its next write, here the flag.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = await fetch(`${stack.apiUrl}/ops/onboardings/${journey.onboardingId}`, { headers: { authorization: `Bearer ${OPS_API_KEY}` } });
+    const detail = (await res.json()) as { view?: { stage?: string } };
+    if (detail.view?.stage === 'FINALIZING') break;
+    if (Date.now() > deadline) throw new Error(`onboarding ${journey.onboardingId} did not reach FINALIZING: ${JSON.stringify(detail)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return { journey, switchId: fault.id };
 }

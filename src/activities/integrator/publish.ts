@@ -62,7 +62,7 @@ export async function publishOnboardingEvent(client: Client, options: PublishOpt
  */
 export function integratorEventsOf(changes: RecordChange[], dropped: (seq: number) => void = () => undefined): IntegratorEvent[] {
   return changes.flatMap((change): IntegratorEvent[] => {
-    if (change.event.type !== 'STAGE_CHANGED') return [];
+    if (change.event?.type !== 'STAGE_CHANGED') return [];
     const { userId, individualId, partnerUserId, externalUserId, verificationId } = change.ids;
     const ids = Object.fromEntries(
       Object.entries({ userId, individualId, partnerUserId, externalUserId, verificationId }).filter(([, v]) => v !== undefined),

@@ -65,6 +65,8 @@ import { canonicalJson } from '../secrets';
 import { checkKycCodes } from './reference';
 import { limitOf } from '../message-limits';
 import { isNotFound, LIMIT_REACHED_RETRY_AFTER_SECONDS, problemForTemporalError } from '../temporal-errors';
+import { answerView, awaitRecordedView, recordedView, streamOnboarding } from './onboarding-views';
+import type { RecordedView } from '../../record/changes';
 
 
 /** How long a partner-KYC link stays valid. */
@@ -320,8 +322,25 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
   }
 
   // ---------------------------------------------------------------- GET /onboardings/{id}
+  const decorate = (req: Request, view: OnboardingView) => decorateView(ctx, req, view);
+
   async function getOnboarding(req: Request, res: Response): Promise<void> {
     const id = res.locals.onboardingId as string;
+    // The record first: it answers without the worker (PostgreSQL down: 503 with Retry-After).
+    let recorded: RecordedView | undefined;
+    try {
+      recorded = await recordedView(ctx, id);
+    } catch (err) {
+      // PostgreSQL down: the workflow answers (or, without a worker, the degraded view) as before the record.
+      if (!(err instanceof ProblemError)) throw err;
+      ctx.logger.warn({ onboardingId: id }, 'onboarding view from the workflow: the record cannot be reached');
+    }
+    if (recorded) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(200).json(answerView(decorate, req, recorded.view));
+      return;
+    }
+    // Nothing recorded yet (an onboarding just started, or one from before the record kept views).
     const handle = handleOf(id);
     let view: OnboardingView;
     try {
@@ -383,7 +402,19 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     const args = await buildArgs();
     // The handle's overloads split on empty and non-empty argument lists; both send `args` as given.
     const typedDef = def as unknown as UpdateDefinition<Ret, [unknown], string>;
-    return temporalCall(ctx, timeouts.updateMs, () => handle.executeUpdate(typedDef, { args: args as unknown as [unknown], updateId }), id);
+    const result = await temporalCall(ctx, timeouts.updateMs, () => handle.executeUpdate(typedDef, { args: args as unknown as [unknown], updateId }), id);
+    return answeredOnceRecorded(id, result);
+  }
+
+  /**
+   * Read-your-own-action: an update that names the record's seq showing its effect is answered
+   * once the record has it (or after a short wait: the record down, GET asks the workflow).
+   */
+  async function answeredOnceRecorded<Ret>(id: string, result: Ret): Promise<Ret> {
+    if (!result || typeof result !== 'object' || !('recordedSeq' in result)) return result;
+    const { recordedSeq, ...rest } = result as Ret & { recordedSeq?: number };
+    if (typeof recordedSeq === 'number') await awaitRecordedView(ctx, id, ({ seq }) => seq >= recordedSeq);
+    return rest as Ret;
   }
 
   function answerCode(res: Response, result: CodeResult): void {
@@ -469,8 +500,13 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         extensions: { failureType: FailureType.LimitReached, onboardingId: id },
       });
     }
+    // Read-your-own-action: answered once the record shows the redirect (the workflow records it,
+    // with the stage it moved to); a worker that is slow only delays the answer, the signal is kept.
+    if (limit) await awaitRecordedView(ctx, id, ({ view }) => redirectCount(view) > limit.received);
     res.status(202).json({ accepted: true });
   };
+
+  const redirectCount = (view: OnboardingView) => view.timeline.filter((t) => t.step.startsWith('redirect:')).length;
 
   // ---------------------------------------------------------------- files
   const upload = multer({
@@ -593,9 +629,15 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     });
   };
 
+  /** 404 when Temporal has no such onboarding (the stream of one not yet recorded). */
+  async function onboardingExists(id: string): Promise<void> {
+    await temporalCall(ctx, timeouts.rpcMs, () => handleOf(id).describe(), id);
+  }
+
   return {
     startOnboarding: { before: [startLimiter], handle: startOnboarding },
     getOnboarding,
+    streamOnboarding: streamOnboarding(ctx, decorate, onboardingExists),
     confirmEmail,
     resendEmailCode: resendEmail,
     confirmSmsCode,
