@@ -1,7 +1,7 @@
 // The onboarding settings from the environment: one variable per setting of the domain's schema,
 // read and checked by that schema, with a message naming the variable when it is wrong.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadOnboardingSettings, settingVariable } from './config';
+import { ConfigError, loadApiConfig, loadOnboardingSettings, settingVariable } from './config';
 import { onboardingSettingsSchema } from './domain/onboarding';
 
 describe('loadOnboardingSettings', () => {
@@ -23,5 +23,17 @@ describe('loadOnboardingSettings', () => {
     expect(() => loadOnboardingSettings({ CODE_MAX_ATTEMPTS: '0' })).toThrow(/CODE_MAX_ATTEMPTS/);
     expect(() => loadOnboardingSettings({ PARTNER_KYC_METHOD: 'C' })).toThrow(/PARTNER_KYC_METHOD/);
     expect(() => loadOnboardingSettings({ ONBOARDING_TIMEOUT: 'a week' })).toThrow(/ONBOARDING_TIMEOUT/);
+  });
+});
+
+describe('TEMPORAL_UI_URL', () => {
+  const api = (extra: Record<string, string>) =>
+    loadApiConfig({ OPS_API_KEY: 'ops-key-0123456789abcdef', API_SIGNING_KEY: Buffer.alloc(32, 1).toString('base64'), ...extra });
+
+  it('is optional (no link to the Temporal UI), an http(s) URL when set', () => {
+    expect(api({}).TEMPORAL_UI_URL).toBeUndefined();
+    expect(api({ TEMPORAL_UI_URL: '' }).TEMPORAL_UI_URL).toBeUndefined();
+    expect(api({ TEMPORAL_UI_URL: 'https://temporal.example.test' }).TEMPORAL_UI_URL).toBe('https://temporal.example.test');
+    expect(() => api({ TEMPORAL_UI_URL: 'javascript:alert(1)' })).toThrow(/TEMPORAL_UI_URL/);
   });
 });

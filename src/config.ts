@@ -3,10 +3,9 @@
 // message naming the variable instead of failing later inside a request.
 import { existsSync, statSync } from 'node:fs';
 import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { RISK_LEVELS } from './activities/partner/schemas';
-import { durationSchema, onboardingSettingsSchema, type OnboardingSettings } from './domain/onboarding';
+import { durationMs, durationSchema, onboardingSettingsSchema, type OnboardingSettings } from './domain/onboarding';
 
 const csv = z
   .string()
@@ -99,8 +98,11 @@ const tennpaySchema = tennpayCoreSchema.extend(providerHttpShape).superRefine(ht
 const partnerSchema = partnerCoreSchema.extend(providerHttpShape).superRefine(httpsOnly(['PARTNER_BASE_URL']));
 // --- end of the provider URL block ---
 
-/** The onboarding settings' defaults (CONTRACT part 1 and the issues); the schema is the domain's. */
-const SETTING_DEFAULTS: OnboardingSettings = {
+/**
+ * The onboarding settings' defaults (CONTRACT part 1 and the issues); the schema is the domain's.
+ * The tests' settings start from these too (test/support/fixtures.ts).
+ */
+export const SETTING_DEFAULTS: Readonly<OnboardingSettings> = {
   identificationPollInterval: '3s',
   identificationPollCap: '5m',
   identificationBackgroundPollInterval: '30s',
@@ -148,6 +150,12 @@ const apiCoreSchema = z.object({
   FILE_STORE_DIR: z.string().default('.data/files'),
   START_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
   CODEC_CORS_ORIGINS: csv,
+  // The Temporal Web UI's base URL: the console links each onboarding's workflow there; no link
+  // without it (npm start sets the dev server's).
+  TEMPORAL_UI_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   // Named ops identities, `name:key,…`; the name is the actor recorded for what the key does.
   OPS_API_KEYS: csv.pipe(
     z.array(
@@ -191,7 +199,7 @@ const recordSchema = z.object({
 // Without INTEGRATOR_WEBHOOK_URL no event is published. Deliveries are retried for
 // INTEGRATOR_DELIVERY_RETRY_FOR (at least 24 h, the contract's floor), the backoff capped at
 // INTEGRATOR_DELIVERY_MAX_INTERVAL; INTEGRATOR_WEBHOOK_TIMEOUT bounds one attempt.
-const atLeast = (min: Duration) => (d: Duration) => msToNumber(d) >= msToNumber(min);
+const atLeast = (min: Duration) => (d: Duration) => durationMs(d) >= durationMs(min);
 const integratorSchema = z
   .object({
     INTEGRATOR_WEBHOOK_URL: z.url().optional().or(z.literal('').transform(() => undefined)),

@@ -160,6 +160,27 @@ describe('KYC method A and proof of address', () => {
     await expect(h.activities.addUserVerification({ externalUserId: a.externalUserId, record: mine })).resolves.toBeUndefined();
   });
 
+  it('files are deleted once P100 accepted them; a retry of that upload (its answer lost) is done without sending them again', async () => {
+    const a = await account();
+    const stored = await h.deps.fileStore.save(a.externalUserId, PNG, 'image/png');
+    await h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [stored] });
+    await expect(h.deps.fileStore.read(stored)).rejects.toThrow();
+    await expect(h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [stored] })).resolves.toBeUndefined();
+    expect((await h.control.counters({ externalUserId: a.externalUserId })).kycFilesAdded).toBe(1);
+  });
+
+  it('files P100 refused are deleted (the user replaces them); a transient failure keeps them for the retry', async () => {
+    const a = await account();
+    const refused = await h.deps.fileStore.save(a.externalUserId, PNG, 'image/png');
+    await h.control.setSwitch({ name: 'partnerError', endpoint: 'p100.kycFiles', externalUserId: a.externalUserId, code: 'P426', times: 1 });
+    await expectFailure(h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [refused] }), FailureType.PartnerFileRejected, true);
+    await expect(h.deps.fileStore.read(refused)).rejects.toThrow();
+    const kept = await h.deps.fileStore.save(a.externalUserId, PNG, 'image/png');
+    await h.control.setSwitch({ name: 'partnerError', endpoint: 'p100.kycFiles', externalUserId: a.externalUserId, code: 'P501', times: 1 });
+    await expectFailure(h.activities.uploadKycFiles({ externalUserId: a.externalUserId, files: [kept] }), FailureType.ProviderUnavailable, false);
+    expect((await h.deps.fileStore.read(kept)).equals(PNG)).toBe(true);
+  });
+
   it('P440 on upload → PartnerFileRejected; a missing stored file → non-retryable', async () => {
     const a = await account();
     const stored = await h.deps.fileStore.save(randomUUID(), PNG, 'image/png');
@@ -174,10 +195,14 @@ describe('KYC method A and proof of address', () => {
     const stored = await h.deps.fileStore.save(randomUUID(), PNG, 'image/png');
     const plain = await account();
     await expectFailure(h.activities.uploadPoaFiles({ externalUserId: plain.externalUserId, files: [stored] }), FailureType.PartnerPoaNotRequired, true);
+    // Not wanted: deleted.
+    await expect(h.deps.fileStore.read(stored)).rejects.toThrow();
     const u = freshUser();
     await h.control.setSwitch({ name: 'poaRequired', externalUserId: u.externalUserId, times: 1 });
     const a = await account(u);
-    await expect(h.activities.uploadPoaFiles({ externalUserId: a.externalUserId, files: [stored] })).resolves.toBeUndefined();
+    const poa = await h.deps.fileStore.save(randomUUID(), PNG, 'image/png');
+    await expect(h.activities.uploadPoaFiles({ externalUserId: a.externalUserId, files: [poa] })).resolves.toBeUndefined();
+    await expect(h.deps.fileStore.read(poa)).rejects.toThrow();
     expect((await h.control.counters({ externalUserId: a.externalUserId })).poaFilesAdded).toBe(1);
   });
 });

@@ -195,3 +195,33 @@ describe('transport and malformed bodies', () => {
     expect(details(f).fields).toEqual(['id']);
   });
 });
+
+describe('P100 validation errors and the locked identity', () => {
+  const refused = (operation: Parameters<typeof classifyPartnerResponse>[0], errorMessage: string) =>
+    (classifyPartnerResponse(operation, { status: 400, body: { errorCode: 'P403', errorMessage }, headers: {} }).details?.[0] as ProviderFailureDetails)
+      .identitySections;
+
+  it('names the identity sections whose P100 fields the message names, per operation', () => {
+    expect(refused('addUserVerification', 'documentNumber: too long')).toEqual(['document']);
+    expect(refused('createUserAccount', 'birthDate: invalid date; city: required')).toEqual(['person']);
+    expect(refused('createKycVerification', 'country: not a country code')).toEqual(['document']);
+  });
+
+  it('names none for fields outside the identity (an account\'s country is the address\'s)', () => {
+    expect(refused('createUserAccount', 'country: not a country code')).toBeUndefined();
+    expect(refused('addUserVerification', 'occupation: required')).toBeUndefined();
+    expect(refused('addUserVerification', 'Some of your details were not accepted')).toBeUndefined();
+  });
+});
+
+describe('10nPay validation errors and the locked identity', () => {
+  const refused = (operation: Parameters<typeof classifyTennpayResponse>[0], errors: Record<string, string[]>) =>
+    (classifyTennpayResponse(operation, { status: 400, body: { title: 'One or more validation errors occurred.', status: 400, errors }, headers: {} })
+      .details?.[0] as ProviderFailureDetails).identitySections;
+
+  it('add-additional-data refusing the gender names the person; other fields and calls name nothing', () => {
+    expect(refused('addAdditionalData', { 'data.gender': ['invalid'] })).toEqual(['person']);
+    expect(refused('addAdditionalData', { 'data.residenceAddressZipCode': ['invalid'] })).toBeUndefined();
+    expect(refused('createUser', { gender: ['invalid'] })).toBeUndefined();
+  });
+});

@@ -17,6 +17,8 @@ export type Provider = 'tennpay' | 'partner';
 const PROVIDER_NAME: Record<Provider, string> = { tennpay: '10nPay', partner: 'P100' };
 
 /** The first element of an ApplicationFailure's `details`, for ops and for the workflow. */
+export type IdentitySection = 'person' | 'document';
+
 export interface ProviderFailureDetails {
   provider: Provider;
   operation: string;
@@ -30,6 +32,11 @@ export interface ProviderFailureDetails {
   fields?: string[];
   /** A message safe to show to the user (P100 validation errors). */
   userMessage?: string;
+  /**
+   * The sections of the KYC record a P100 validation error names a field of, among the identity's
+   * (person, document): locked once 10nPay identified the person, so no correction can change them.
+   */
+  identitySections?: IdentitySection[];
   /** The activity attempt that failed (stamped by the worker, src/activities/attempt-interceptor.ts). */
   attempt?: number;
 }

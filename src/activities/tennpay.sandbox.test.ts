@@ -177,6 +177,25 @@ describe('the onboarding calls', () => {
     expect((await h.control.counters({ userId: u.userId })).finalizeSuccesses).toBe(1);
   });
 
+  it('getUserStatus says what 10nPay has of a user through its life (a returning person); an unknown user is UnknownUser', async () => {
+    const u = freshUser();
+    const { userId } = await h.activities.createUser({ email: u.email });
+    const nothing = { emailVerified: false, phoneVerified: false, additionalData: false, identified: false };
+    expect(await h.activities.getUserStatus({ userId })).toEqual(nothing);
+    await h.activities.sendEmailConfirmation({ userId, email: u.email });
+    await h.activities.confirmEmail({ userId, code: await h.control.latestEmailCode(u.email) });
+    expect(await h.activities.getUserStatus({ userId })).toEqual({ ...nothing, emailVerified: true });
+    await h.activities.sendSmsCode({ userId, phoneNumber: u.phone });
+    await h.activities.verifyPhone({ userId, code: await h.control.latestSmsCode(u.phone) });
+    await h.activities.addAdditionalData({ userId, record: kycRecord() });
+    expect(await h.activities.getUserStatus({ userId })).toEqual({ emailVerified: true, phoneVerified: true, additionalData: true, identified: false });
+    await expectFailure(h.activities.getUserStatus({ userId: 2147483000 }), FailureType.UnknownUser, true);
+
+    const signed = await signedUser();
+    await h.activities.finalizeIdentification({ userId: signed.userId, bTrustAppCallBackId: null });
+    expect(await h.activities.getUserStatus({ userId: signed.userId })).toMatchObject({ identified: true });
+  });
+
   it('finalize that applied its effect but answered 400 is retried to success', async () => {
     const u = await signedUser();
     await h.control.setSwitch({ name: 'finalizeRejectAfterSuccess', userId: u.userId, times: 1 });

@@ -13,9 +13,21 @@ export interface IdentificationStatus {
   url: string | null;
 }
 
+/** What 10nPay already has of a user (GET /User/{id}/status), as the onboarding asks it. */
+export interface TennpayUserProgress {
+  emailVerified: boolean;
+  phoneVerified: boolean;
+  /** add-additional-data was accepted. */
+  additionalData: boolean;
+  /** Identified and finalized (SCA verified, or the user is Active). */
+  identified: boolean;
+}
+
 export interface TennpayActivities {
   /** POST /User. Not idempotent at the provider: a retry after a lost response answers EmailAlreadyRegistered. */
   createUser(input: { email: string }): Promise<{ userId: number }>;
+  /** GET /User/{id}/status. UnknownUser (non-retryable) when 10nPay has no such user. */
+  getUserStatus(input: { userId: number }): Promise<TennpayUserProgress>;
   /** POST /User/email/send-confirmation (resend of the e-mail code). */
   sendEmailConfirmation(input: { userId: number; email: string }): Promise<void>;
   /** POST /User/email/confirm. InvalidCode (non-retryable) for a wrong or expired code. */

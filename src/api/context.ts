@@ -6,10 +6,10 @@ import type { OnboardingSettings } from '../domain/onboarding';
 import type { FileStore } from '../files/file-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { OnboardingRecord } from '../record/repository';
+import { RecordUnavailableError, type OnboardingRecord } from '../record/repository';
 import type { KycOptionsCache } from './kyc-options';
 import type { PartnerKycPageFetcher } from './partner-kyc-page';
-import { ProblemError } from './problem-details';
+import { ProblemError, problems } from './problem-details';
 import type { ApiSecrets } from './secrets';
 import { problemForTemporalError } from './temporal-errors';
 
@@ -62,4 +62,18 @@ export async function temporalCall<R>(ctx: ApiContext, ms: number, fn: () => Pro
  */
 export function withDeadline<R>(ctx: Pick<ApiContext, 'client'>, ms: number, fn: () => Promise<R>): Promise<R> {
   return ctx.client.withAbortSignal(AbortSignal.timeout(ms + 500), () => ctx.client.withDeadline(Date.now() + ms, fn));
+}
+
+/** Runs a call on the record; no record configured, or PostgreSQL unreachable, is a 503 to retry. */
+export async function recordCall<R>(ctx: ApiContext, fn: (record: OnboardingRecord) => Promise<R>): Promise<R> {
+  if (!ctx.record) throw new ProblemError(problems.unavailable('The onboarding record is not configured (DATABASE_URL)', 60));
+  try {
+    return await fn(ctx.record);
+  } catch (err) {
+    if (err instanceof RecordUnavailableError) {
+      ctx.logger.warn({ err: err.message }, 'onboarding record unavailable');
+      throw new ProblemError(problems.unavailable('The onboarding record cannot be reached; try again shortly', 5));
+    }
+    throw err;
+  }
 }

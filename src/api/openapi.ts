@@ -72,7 +72,9 @@ function operation(spec: RouteSpec): Json {
       ? {
           required: true,
           content: {
-            'multipart/form-data': { schema: spec.multipart, encoding: { files: { contentType: 'image/jpeg, image/png, application/pdf' } } },
+            // The server tells a file's type by its first bytes, never by the part's Content-Type
+            // (browsers send what the OS guesses): any part type is taken, as octet-stream says.
+            'multipart/form-data': { schema: spec.multipart, encoding: { files: { contentType: 'application/octet-stream' } } },
           },
         }
       : undefined;

@@ -205,6 +205,12 @@ const startedLinks: Record<string, LinkSpec> = Object.fromEntries(
   ]),
 );
 
+/** The ops reads on one onboarding: linked with its onboardingId only (ops bring their own key). */
+const OPS_READS_ON_ONE = ['opsGetOnboarding', 'opsOnboardingEvents'] as const;
+for (const operationId of OPS_READS_ON_ONE) {
+  startedLinks[operationId] = { operationId, parameters: { 'path.id': '$response.body#/onboardingId' }, description: 'The onboarding just started, read with the ops key' };
+}
+
 const started = (description: string) =>
   json(description, startedSchema, {
     headers: { 'Cache-Control': { schema: { const: 'no-store' }, description: 'The answer carries an accessToken' } },
@@ -268,7 +274,9 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
     description:
       'A repeat with the same Idempotency-Key and the same body gets 200 and the same onboarding with its accessToken; ' +
       'the same key with another body 422; the same externalRef without that key 409 with the onboardingId and no token. ' +
-      'Rate-limited per client address.',
+      'A person who comes back: an e-mail whose earlier onboarding created the 10nPay user and ended without completing starts ' +
+      'a new onboarding on that user (201 with resumedFrom); an e-mail with a completed or a running onboarding answers 409 with ' +
+      'its onboardingId (onboarding-completed, onboarding-running). Rate-limited per client address.',
     tags: FRONTEND,
     auth: ['public'],
     headers: idempotencyHeadersSchema,
@@ -277,7 +285,11 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
       201: started('Started'),
       200: started('The same Idempotency-Key and body again: the same onboarding and accessToken'),
       ...bodyErrors,
-      409: problem('An onboarding with this externalRef exists (onboardingId, no token)', ['conflict']),
+      409: problem('An onboarding with this externalRef exists, or this e-mail has a completed or running onboarding (onboardingId, no token)', [
+        'conflict',
+        'onboarding-completed',
+        'onboarding-running',
+      ]),
       422: problem('This Idempotency-Key was used with another body', ['idempotency-key-reused']),
       429: problem('Too many starts from this address', ['too-many-requests'], retryAfter),
       503: r.unavailable,
@@ -370,6 +382,7 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
       409: problem('The onboarding does not wait for files, or it has ended (the files are not kept)', REFUSED),
       413: problem('A file is larger than 5 MB', ['too-large']),
       415: problem('Not a JPEG, PNG or PDF file (by its content)', ['unsupported-file-type']),
+      429: problem('This onboarding has taken the most uploads it takes (failureType LimitReached; the files are not kept)', ['too-many-requests'], retryAfter),
       503: r.unavailable,
     },
   },

@@ -7,6 +7,7 @@ import { text } from '../domain/json-text';
 import { kycRecordSchema } from '../domain/kyc-record';
 import { FILE_PURPOSES, STAGES, nextActionSchema, onboardingInputSchema, onboardingViewSchema, stageSchema, stepErrorSchema } from '../domain/onboarding';
 import { MAX_PAGE_SIZE, OPS_ACTIONS, listFiltersSchema } from '../ops/onboardings';
+import { recordIdsSchema as recordIdsShape } from '../record/changes';
 
 // ------------------------------------------------------------------------------------------ requests
 
@@ -146,6 +147,7 @@ export const startedSchema = z
     accessToken: z.string().meta({ description: 'The Bearer token of every frontend call on this onboarding' }),
     stage: stageSchema,
     nextAction: nextActionSchema,
+    resumedFrom: z.uuid().optional().meta({ description: 'A person who comes back: the earlier onboarding whose 10nPay user this one goes on with' }),
   })
   .strict();
 
@@ -164,17 +166,21 @@ export const degradedViewSchema = z
 export const onboardingAnswerSchema = z.union([onboardingViewSchema.strict(), degradedViewSchema]);
 
 const listStageSchema = z.union([stageSchema, z.literal('UNKNOWN').meta({ description: 'No stage recorded (not written by this service)' })]);
-const idsSchema = z.object({ userId: z.number().int().optional(), externalUserId: z.string().optional() }).strict();
-/** The ids the onboarding record keeps. */
-const recordIdsSchema = z
-  .object({
-    userId: z.number().int().optional(),
-    individualId: z.number().int().optional(),
-    partnerUserId: z.string().optional(),
-    externalUserId: z.string().optional(),
-    verificationId: z.string().optional(),
-  })
-  .strict();
+/** The ids the onboarding record keeps (the record's own schema, with nothing else allowed). */
+const recordIdsSchema = recordIdsShape.strict();
+/** The ids a list item shows, as the search attributes give them. */
+const idsSchema = recordIdsSchema.pick({ userId: true, externalUserId: true });
+
+/**
+ * lastError in the list and the detail: the view's (step, type, message, at, the provider's
+ * status, attempts, since when), of which the list carries all but the message (its search
+ * attribute is not encrypted), and an onboarding flagged before that summary existed the type.
+ */
+const opsLastErrorSchema = stepErrorSchema
+  .partial()
+  .required({ type: true })
+  .strict()
+  .meta({ description: 'The failing step’s latest failure: step, type, message (not in the list), at, httpStatus, attempts and since when' });
 
 export const listItemSchema = z
   .object({
@@ -182,7 +188,7 @@ export const listItemSchema = z
     stage: listStageSchema,
     stageEnteredAt: z.string(),
     waitingSeconds: z.number().int().optional().meta({ description: 'Running onboardings: how long in this stage' }),
-    lastError: z.object({ type: z.string() }).strict().optional(),
+    lastError: opsLastErrorSchema.optional(),
     needsAttention: z.boolean(),
     status: z.string().meta({ description: 'Temporal’s execution status: RUNNING, COMPLETED, FAILED, …' }),
     startedAt: z.string(),
@@ -245,6 +251,9 @@ export const opsStatsSchema = z
   .object({
     running: z.record(z.string(), z.number().int()),
     ended: z.record(z.string(), z.number().int()),
+    endedByReason: z
+      .record(z.string(), z.record(z.string(), z.number().int()))
+      .meta({ description: 'Ended onboardings per end stage and reason (`none` where the end has no reason, e.g. COMPLETED)' }),
     stageDurations: z.record(z.string(), z.object({ p50Seconds: z.number(), p90Seconds: z.number() }).strict()),
   })
   .strict();
@@ -278,13 +287,11 @@ export const opsDetailSchema = z
     stage: listStageSchema,
     stageEnteredAt: z.string(),
     needsAttention: z.boolean(),
-    lastError: stepErrorSchema
-      .partial()
-      .required({ type: true })
-      .strict()
+    lastError: opsLastErrorSchema
       .optional()
       .meta({ description: 'The failing step’s latest failure, its attempts and since when, brought up to date from the pending activity' }),
     pendingActivities: z.array(pendingActivitySchema),
+    temporalUiUrl: z.url().optional().meta({ description: 'The workflow in the Temporal Web UI (where TEMPORAL_UI_URL is set)' }),
   })
   .strict();
 

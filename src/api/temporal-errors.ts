@@ -73,6 +73,12 @@ export function problemForTemporalError(err: unknown, onboardingId?: string): Pr
       // API carries Retry-After, so it says the longest a client should hold back.
       return { ...problems.tooManyRequests(detail, LIMIT_REACHED_RETRY_AFTER_SECONDS), extensions: { failureType: type, onboardingId } };
     }
+    if (type === FailureType.RateLimited) {
+      // A resend within its cooldown, refused by the validator: the details say when to come back.
+      const [first] = (cause instanceof ApplicationFailure ? cause.details : undefined) ?? [];
+      const seconds = (first as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      return problems.tooManyRequests(detail.charAt(0).toUpperCase() + detail.slice(1), typeof seconds === 'number' && seconds > 0 ? seconds : RETRY_AFTER_SECONDS);
+    }
     if (type === FailureType.OnboardingEnded) {
       return { status: 409, slug: 'onboarding-ended', title: 'The onboarding has ended', detail, extensions: { failureType: type, onboardingId } };
     }

@@ -93,6 +93,8 @@ export const onboardingViewSchema = z.object({
   timeline: z.array(timelineEntrySchema),
   lastError: stepErrorSchema.optional(),
   attemptsLeft: z.object({ emailCode: z.number().int(), smsCode: z.number().int() }),
+  /** The earlier onboarding of the same person whose 10nPay user this one goes on with. */
+  resumedFrom: z.string().optional(),
 });
 export type OnboardingView = z.infer<typeof onboardingViewSchema>;
 
@@ -156,6 +158,11 @@ export const onboardingInputSchema = z.object({
   externalRef: text(1, 200).optional(),
   profile: kycRecordSchema.optional(),
   settings: onboardingSettingsSchema,
+  /**
+   * A person who comes back (CONTRACT part 4): the earlier onboarding that created this e-mail's
+   * 10nPay user, and that user; the new onboarding goes on with it instead of creating one.
+   */
+  resume: z.object({ onboardingId: z.string().uuid(), userId: z.number().int().positive() }).optional(),
 });
 export type OnboardingInput = z.infer<typeof onboardingInputSchema>;
 

@@ -4,8 +4,9 @@
 // PAYLOAD_ENCRYPTION_KEY, the key's id in each file's header (so PAYLOAD_ENCRYPTION_OLD_KEYS still
 // read files written before a rotation), the file id as associated data (a file moved to another
 // onboarding's path does not decrypt). No stored file starts with a JPEG, PNG or PDF signature.
+// Files are deleted once P100 has them (markSent), when they are replaced, and when the onboarding ends.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoredFile } from '../domain/files';
 import { keyIdOf } from '../temporal/encryption-codec';
@@ -16,6 +17,8 @@ const KEY_ID_CHARS = 16;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = MAGIC.length + KEY_ID_CHARS + IV_BYTES;
+/** Beside a file P100 has: empty, kept until the onboarding ends. */
+const SENT_MARK = '.sent';
 
 export interface FileStoreKeys {
   /** PAYLOAD_ENCRYPTION_KEY (base64 of 32 bytes): new files are written under it. */
@@ -73,6 +76,23 @@ export class FileStore {
   /** Removes a stored file; gone already is fine. */
   async remove(file: Pick<StoredFile, 'fileId'>): Promise<void> {
     await rm(this.pathOf(file.fileId), { force: true });
+  }
+
+  /**
+   * P100 has the file: it is deleted, and an empty mark stays in its place until the onboarding
+   * ends, so that a retried upload whose answer was lost after the deletion knows it was sent.
+   */
+  async markSent(file: Pick<StoredFile, 'fileId'>): Promise<void> {
+    const target = this.pathOf(file.fileId);
+    await writeFile(`${target}${SENT_MARK}`, '', { mode: 0o600 });
+    await rm(target, { force: true });
+  }
+
+  /** Every one of the files was sent to P100 and deleted (markSent). */
+  async allSent(files: readonly Pick<StoredFile, 'fileId'>[]): Promise<boolean> {
+    if (files.length === 0) return false;
+    const marks = await Promise.all(files.map((f) => stat(`${this.pathOf(f.fileId)}${SENT_MARK}`).then(() => true, () => false)));
+    return marks.every(Boolean);
   }
 
   /** Removes every file of an onboarding (it ended, however it ended); none is fine. */

@@ -4,7 +4,7 @@
 // `npm test` runs it before the suite, like the Temporal binaries, so a missing tool stops the run
 // at once instead of failing a test.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { aptInstall, isExecutable } from './debian-packages';
 
 const DEFAULT_PATH = '/usr/bin/chromium';
 
@@ -22,43 +22,20 @@ export const CHROMIUM_ARGS = [
 
 export class MissingChromiumError extends Error {}
 
-const isExecutable = (file: string): boolean => {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** Path of the Chromium the browser tests use (CHROMIUM_PATH overrides the Debian default). */
 export const chromiumPath = (): string => process.env.CHROMIUM_PATH || DEFAULT_PATH;
-
-function aptInstall(): void {
-  const root = process.getuid?.() === 0;
-  const sudo = !root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
-  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!hasApt || (!root && !sudo)) {
-    throw new MissingChromiumError(
-      `No browser at ${chromiumPath()}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary.`,
-    );
-  }
-  const run = (args: string[]) => {
-    const [cmd, ...rest] = sudo ? ['sudo', '-n', ...args] : args;
-    return spawnSync(cmd!, rest, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  };
-  process.stderr.write(`No browser at ${DEFAULT_PATH}: installing Debian's chromium with apt-get …\n`);
-  if (run(['apt-get', 'update', '-qq']).status !== 0 || run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'chromium']).status !== 0) {
-    throw new MissingChromiumError(`apt-get could not install chromium: install Debian's chromium, or set CHROMIUM_PATH to a Chromium binary.`);
-  }
-}
 
 /** The Chromium binary, installed with apt-get when missing and allowed; throws MissingChromiumError otherwise. */
 export function ensureChromium(): string {
   const file = chromiumPath();
   if (isExecutable(file)) return file;
   if (process.env.CHROMIUM_PATH) throw new MissingChromiumError(`CHROMIUM_PATH=${file} is not an executable file.`);
-  aptInstall();
+  aptInstall({
+    pkg: 'chromium',
+    missing: `No browser at ${file}`,
+    otherwise: "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary.",
+    error: (message) => new MissingChromiumError(message),
+  });
   if (!isExecutable(file)) throw new MissingChromiumError(`apt-get installed chromium but ${file} is still missing.`);
   return file;
 }

@@ -8,8 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
-import { ONBOARDING_SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { ONBOARDING_SEARCH_ATTRIBUTES, type SearchAttributeKey } from '../temporal/search-attributes';
 import { temporalBinary } from './temporal-binaries';
 
 /** The CLI's names of the search-attribute types (`--search-attribute Name=Type`). */

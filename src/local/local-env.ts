@@ -181,6 +181,8 @@ export function localEnvironment(args: {
     TRUSTED_URL_HOSTS: '127.0.0.1,localhost',
     FILE_STORE_DIR: layout.fileStoreDir,
     CODEC_CORS_ORIGINS: `http://127.0.0.1:${ports.TEMPORAL_UI_PORT},http://localhost:${ports.TEMPORAL_UI_PORT}`,
+    // The console's link to each onboarding's workflow in the dev server's Web UI.
+    TEMPORAL_UI_URL: `http://localhost:${ports.TEMPORAL_UI_PORT}`,
     // The sandbox
     SANDBOX_PORT: String(ports.SANDBOX_PORT),
     SANDBOX_AUTH_PORT: String(ports.SANDBOX_AUTH_PORT),

@@ -5,25 +5,17 @@
 // PostgreSQL refuses to run as root: as root, initdb and the server run as the unprivileged
 // `postgres` user (or `nobody`), with the data folder handed to that user.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { aptInstall, isExecutable } from './debian-packages';
 import { lineSplitter } from './lines';
 
 export class MissingPostgresError extends Error {}
 
 const HOST = '127.0.0.1';
 const DEBIAN_ROOT = '/usr/lib/postgresql';
-
-const isExecutable = (file: string): boolean => {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The newest Debian PostgreSQL's bin folder, or undefined. */
 function debianBinDir(): string | undefined {
@@ -32,25 +24,6 @@ function debianBinDir(): string | undefined {
     .filter((v) => isExecutable(path.join(DEBIAN_ROOT, v, 'bin', 'postgres')))
     .sort((a, b) => Number(b) - Number(a));
   return versions[0] && path.join(DEBIAN_ROOT, versions[0], 'bin');
-}
-
-function aptInstall(): void {
-  const root = process.getuid?.() === 0;
-  const sudo = !root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
-  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!hasApt || (!root && !sudo)) {
-    throw new MissingPostgresError(
-      `No PostgreSQL server under ${DEBIAN_ROOT}: install Debian's postgresql (apt-get install postgresql) or set POSTGRES_BIN_DIR to the folder of initdb and postgres.`,
-    );
-  }
-  const run = (args: string[]) => {
-    const [cmd, ...rest] = sudo ? ['sudo', '-n', ...args] : args;
-    return spawnSync(cmd!, rest, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  };
-  process.stderr.write(`No PostgreSQL server under ${DEBIAN_ROOT}: installing Debian's postgresql with apt-get …\n`);
-  if (run(['apt-get', 'update', '-qq']).status !== 0 || run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'postgresql']).status !== 0) {
-    throw new MissingPostgresError(`apt-get could not install postgresql: install it, or set POSTGRES_BIN_DIR.`);
-  }
 }
 
 /** Folder holding initdb and postgres: POSTGRES_BIN_DIR, Debian's, or Debian's after apt-get. */
@@ -62,7 +35,12 @@ export function ensurePostgresBinaries(): string {
   }
   const found = debianBinDir();
   if (found) return found;
-  aptInstall();
+  aptInstall({
+    pkg: 'postgresql',
+    missing: `No PostgreSQL server under ${DEBIAN_ROOT}`,
+    otherwise: "install Debian's postgresql (apt-get install postgresql) or set POSTGRES_BIN_DIR to the folder of initdb and postgres.",
+    error: (message) => new MissingPostgresError(message),
+  });
   const installed = debianBinDir();
   if (!installed) throw new MissingPostgresError(`apt-get installed postgresql but no server is under ${DEBIAN_ROOT}.`);
   return installed;

@@ -9,6 +9,7 @@ export interface Metrics {
   onboardingsStarted: Counter<'outcome'>;
   webhooksReceived: Counter<'type' | 'outcome'>;
   opsAuthFailures: Counter<'outcome'>;
+  messagesRefused: Counter<'message'>;
 }
 
 export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}): Metrics {
@@ -33,6 +34,12 @@ export function createMetrics({ defaultMetrics = true }: { defaultMetrics?: bool
       name: 'onboardings_started_total',
       help: 'POST /onboardings outcomes: started, replayed (same Idempotency-Key), conflict',
       labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    messagesRefused: new Counter({
+      name: 'onboarding_messages_refused_total',
+      help: 'Messages from outside refused past their per-onboarding bound (abuse limits), by message',
+      labelNames: ['message'] as const,
       registers: [registry],
     }),
     webhooksReceived: new Counter({

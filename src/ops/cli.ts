@@ -11,6 +11,7 @@ import { STAGES } from '../domain/onboarding';
 import { migrate } from '../record/database';
 import { openRecord } from '../record/open';
 import { createTemporalClient } from '../temporal/client';
+import { setupNamespace } from '../temporal/namespace-setup';
 import { createDataConverter } from '../temporal/data-converter';
 import { FIXTURE_ENCRYPTION_KEY } from './fixture-key';
 import {
@@ -31,6 +32,8 @@ import { type ResetTarget, UnsafeReset, resetOnboarding } from './reset';
 
 const USAGE = `Usage: npm run ops -- <command> [options]
 
+  setup [--json]
+        register the service's search attributes on TEMPORAL_NAMESPACE (idempotent; once per namespace)
   list [--stage STAGE] [--waiting PT15M] [--needs-attention] [--limit N] [--json]
         onboardings by stage, by time waiting in their stage, failed or needing attention
   show <onboardingId> [--json]
@@ -196,7 +199,7 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
           `status         ${d.status} (run ${d.runId})`,
           `stage          ${d.stage} since ${d.stageEnteredAt}${d.needsAttention ? '   NEEDS ATTENTION' : ''}`,
           `next action    ${d.view ? d.view.nextAction.type : `unknown: ${d.viewUnavailable ?? ''}`}${d.view?.reason ? ` (${d.view.reason})` : ''}`,
-          `last error     ${d.lastError ? `${d.lastError.type}${'step' in d.lastError ? ` at ${d.lastError.step}: ${d.lastError.message}` : ''}` : '-'}`,
+          `last error     ${d.lastError ? `${d.lastError.type}${'step' in d.lastError ? ` at ${d.lastError.step}${'message' in d.lastError ? `: ${d.lastError.message}` : ''}` : ''}` : '-'}`,
           `ids            ${d.view ? JSON.stringify(d.view.ids) : '-'}`,
           `history        ${d.historyLength} events`,
           '',
@@ -307,6 +310,15 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
         const id = values.all ? undefined : onlyId(positionals, 'redeliver');
         const done = await redeliver(await connect(), id);
         print(`redelivery asked of ${done.onboardingIds.length} onboarding(s)${done.truncated ? '; more undelivered: run it again' : ''}`, done);
+        return 0;
+      }
+      case 'setup': {
+        const c = await connect();
+        const done = await setupNamespace(c.connection, loadTemporalConfig(io.env).TEMPORAL_NAMESPACE);
+        print(
+          `namespace ${done.namespace}: ${done.created.length ? `registered ${done.created.join(', ')}` : 'nothing to register'}${done.existing.length ? `; already there: ${done.existing.join(', ')}` : ''}`,
+          done,
+        );
         return 0;
       }
       case 'migrate': {

@@ -1,11 +1,15 @@
 // The failing step as ops see it, from what describe says of the pending activities: which pending
 // activity is a failing step (polls that answer "not yet" are not), and lastError brought up to
-// date with its attempts, before and after the workflow flags the step.
-import { ApplicationFailure } from '@temporalio/common';
+// date with its attempts, before and after the workflow flags the step; and the list's lastError,
+// read from the search attributes the workflow published.
+import { ApplicationFailure, type SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
+import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { stampAttempt } from '../activities/attempt-interceptor';
 import type { StepError } from '../domain/onboarding';
-import { type PendingActivity, currentStepError, failingStep } from './onboardings';
+import { OnboardingLastError, OnboardingLastErrorType, OnboardingNeedsAttention, OnboardingStage, lastErrorSummary } from '../temporal/search-attributes';
+import { type PendingActivity, currentStepError, failingStep, listItemOf } from './onboardings';
 
 const finalize = (over: Partial<PendingActivity> = {}): PendingActivity => ({
   activityId: '12',
@@ -67,5 +71,47 @@ describe('stampAttempt', () => {
     const plain = new Error('not a failure');
     stampAttempt(plain, 2);
     expect(plain).not.toHaveProperty('details');
+  });
+});
+
+describe('the list’s lastError', () => {
+  const flagged: StepError = {
+    step: 'finalizeIdentification',
+    type: 'ProviderUnavailable',
+    message: '10nPay finalizeIdentification: provider unavailable',
+    at: '2026-12-02T05:00:15.000Z',
+    httpStatus: 503,
+    attempts: 4,
+    since: '2026-12-02T05:00:00.000Z',
+  };
+  const listed = (pairs: SearchAttributePair[]) =>
+    listItemOf({
+      execution: { workflowId: 'onboarding-6f1c1c1e-0000-4000-8000-000000000000', runId: 'run-1' },
+      status: temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+      startTime: { seconds: Date.parse('2026-12-02T04:59:00Z') / 1000 },
+      searchAttributes: { indexedFields: encodeUnifiedSearchAttributes(undefined, new TypedSearchAttributes(pairs)) },
+    } as unknown as temporal.api.workflow.v1.IWorkflowExecutionInfo);
+
+  it('is the view’s, step, status, attempts and since, as the workflow published it, without the message', () => {
+    const item = listed([
+      { key: OnboardingStage, value: 'FINALIZING' },
+      { key: OnboardingNeedsAttention, value: true },
+      { key: OnboardingLastErrorType, value: flagged.type },
+      { key: OnboardingLastError, value: lastErrorSummary(flagged)! },
+    ]);
+    expect(item.lastError).toEqual({ ...flagged, message: undefined });
+    expect(item.lastError).not.toHaveProperty('message');
+    expect(lastErrorSummary(flagged)).not.toContain('provider unavailable');
+  });
+
+  it('is the type alone for an onboarding flagged before the summary, or whose summary is of an earlier error', () => {
+    const typeOnly = [
+      { key: OnboardingStage, value: 'FINALIZING' },
+      { key: OnboardingLastErrorType, value: 'ProviderUnavailable' },
+    ] satisfies SearchAttributePair[];
+    expect(listed(typeOnly).lastError).toEqual({ type: 'ProviderUnavailable' });
+    const stale = lastErrorSummary({ ...flagged, type: 'ProviderTimeout' })!;
+    expect(listed([...typeOnly, { key: OnboardingLastError, value: stale }]).lastError).toEqual({ type: 'ProviderUnavailable' });
+    expect(listed([{ key: OnboardingStage, value: 'FINALIZING' }]).lastError).toBeUndefined();
   });
 });

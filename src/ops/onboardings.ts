@@ -7,8 +7,7 @@
 // error types only.
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
+import type { LoadedDataConverter, Payload, ProtoFailure, TypedSearchAttributes } from '@temporalio/common';
 import { google, temporal } from '@temporalio/proto';
 import { parse as parseIsoDuration, toSeconds } from 'iso8601-duration';
 import { z } from 'zod';
@@ -25,12 +24,16 @@ import {
   stageOf,
 } from '../temporal/onboarding-handle';
 import {
+  type LastErrorSummary,
+  OnboardingLastError,
   OnboardingLastErrorType,
   OnboardingNeedsAttention,
   OnboardingStage,
   OnboardingStageEnteredAt,
   PartnerExternalUserId,
   TennpayUserId,
+  parseLastErrorSummary,
+  typedSearchAttributesOf,
 } from '../temporal/search-attributes';
 import { cancelOnboarding, onboardingView, restartIdentification, retryStep, stepRetried } from '../workflows/messages';
 
@@ -114,7 +117,8 @@ export interface OnboardingListItem {
   stageEnteredAt: string;
   /** How long it has been in this stage (running onboardings), in whole seconds. */
   waitingSeconds?: number;
-  lastError?: { type: string };
+  /** The flagged step's failure: step, type, provider status, attempts, since (no message: see OnboardingLastError). */
+  lastError?: LastErrorSummary | { type: string };
   needsAttention: boolean;
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELED, TERMINATED, … */
   status: string;
@@ -141,14 +145,25 @@ function toDate(ts: google.protobuf.ITimestamp | null | undefined): Date | undef
   return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6));
 }
 
+/**
+ * lastError as the search attributes hold it: the summary of the flagged step's failure, or its
+ * type alone (an onboarding flagged before the summary was published).
+ */
+function lastErrorOf(attrs: TypedSearchAttributes): LastErrorSummary | { type: string } | undefined {
+  const type = attrs.get(OnboardingLastErrorType);
+  if (!type) return undefined;
+  const summary = parseLastErrorSummary(attrs.get(OnboardingLastError));
+  return summary?.type === type ? summary : { type };
+}
+
 export function listItemOf(info: temporal.api.workflow.v1.IWorkflowExecutionInfo, now = new Date()): OnboardingListItem {
-  const attrs = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
+  const attrs = typedSearchAttributesOf(info.searchAttributes?.indexedFields);
   const stage = stageOf(attrs) ?? 'UNKNOWN';
   const startedAt = toDate(info.startTime) ?? now;
   const enteredAt = stageEnteredAtOf(attrs, startedAt);
   const status = statusName(info.status);
   const closedAt = toDate(info.closeTime);
-  const errorType = attrs.get(OnboardingLastErrorType);
+  const lastError = lastErrorOf(attrs);
   const userId = attrs.get(TennpayUserId);
   const externalUserId = attrs.get(PartnerExternalUserId);
   return {
@@ -156,7 +171,7 @@ export function listItemOf(info: temporal.api.workflow.v1.IWorkflowExecutionInfo
     stage,
     stageEnteredAt: enteredAt.toISOString(),
     ...(status === 'RUNNING' ? { waitingSeconds: Math.max(0, Math.floor((now.getTime() - enteredAt.getTime()) / 1000)) } : {}),
-    ...(errorType ? { lastError: { type: errorType } } : {}),
+    ...(lastError ? { lastError } : {}),
     needsAttention: needsAttention({ flagged: attrs.get(OnboardingNeedsAttention), stage: stageOf(attrs), status }),
     status,
     startedAt: startedAt.toISOString(),
@@ -244,17 +259,39 @@ export interface OnboardingDetail {
   stage: Stage | 'UNKNOWN';
   stageEnteredAt: string;
   needsAttention: boolean;
-  lastError?: OnboardingView['lastError'] | { type: string };
+  lastError?: OnboardingView['lastError'] | LastErrorSummary | { type: string };
   pendingActivities: PendingActivity[];
 }
 
 const ACTIVITY_STATES = temporal.api.enums.v1.PendingActivityState;
 
+/** Runs the payloads through the client's codecs, the last one first (as they were encoded in order). */
+async function decodePayloads(converter: LoadedDataConverter, payloads: Payload[]): Promise<Payload[]> {
+  let decoded = payloads;
+  for (const codec of [...converter.payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  return decoded;
+}
+
+/**
+ * The failure with what ops read of it decoded (the codec encrypts failure messages and details):
+ * its encoded attributes, an application failure's details, and the same down its causes.
+ */
+async function decodeFailure(converter: LoadedDataConverter, failure: ProtoFailure, depth = 0): Promise<ProtoFailure> {
+  const decoded: ProtoFailure = { ...failure };
+  if (failure.encodedAttributes) decoded.encodedAttributes = (await decodePayloads(converter, [failure.encodedAttributes]))[0] ?? null;
+  const details = failure.applicationFailureInfo?.details?.payloads;
+  if (details?.length) decoded.applicationFailureInfo = { ...failure.applicationFailureInfo, details: { payloads: await decodePayloads(converter, details) } };
+  if (failure.cause && depth < 8) decoded.cause = await decodeFailure(converter, failure.cause, depth + 1);
+  return decoded;
+}
+
 async function failureSummary(client: Client, failure: temporal.api.failure.v1.IFailure | null | undefined): Promise<FailureSummary | undefined> {
   if (!failure) return undefined;
+  const converter = client.options.loadedDataConverter;
   let decoded: Error | undefined;
   try {
-    decoded = await decodeOptionalFailureToOptionalError(client.options.loadedDataConverter, failure);
+    // The SDK's public failure converter, on the failure the codecs decoded.
+    decoded = converter.failureConverter.failureToError(await decodeFailure(converter, failure), converter.payloadConverter);
   } catch {
     decoded = undefined;
   }
@@ -358,8 +395,8 @@ export async function describeOnboarding(client: Client, onboardingId: string, {
     needsAttention: needsAttention({ flagged: attrs.get(OnboardingNeedsAttention), stage: stageOf(attrs), status: description.status.name }),
     pendingActivities: await pendingActivitiesOf(client, description),
   };
-  const errorType = attrs.get(OnboardingLastErrorType);
-  if (errorType) detail.lastError = { type: errorType };
+  const lastError = lastErrorOf(attrs);
+  if (lastError) detail.lastError = lastError;
   try {
     const view = await client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(onboardingView));
     detail.view = view;

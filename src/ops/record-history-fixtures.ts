@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { type OnboardingInput, type OnboardingSettings, type OnboardingView, type Stage, workflowIdFor } from '../domain/onboarding';
+import { kycRecordSchema } from '../domain/kyc-record';
 import { createDataConverter } from '../temporal/data-converter';
 import { FIXTURE_ENCRYPTION_KEY } from './fixture-key';
 import { historyToJson } from './replay';
@@ -63,15 +64,19 @@ async function main(outDir = DEFAULT_FIXTURES_DIR): Promise<void> {
   const written: string[] = [];
   try {
     let n = 0;
-    const start = async (settings: Partial<OnboardingSettings>, taskQueue = TASK_QUEUE): Promise<OnboardingInput> => {
+    const start = async (
+      settings: Partial<OnboardingSettings>,
+      taskQueue = TASK_QUEUE,
+      more: (input: OnboardingInput) => OnboardingInput = (input) => input,
+    ): Promise<OnboardingInput> => {
       n++;
-      const input: OnboardingInput = {
+      const input: OnboardingInput = more({
         onboardingId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
         email: `fixture-${n}@example.test`,
         phoneNumber: `+3598800000${String(n).padStart(2, '0')}`,
         userType: 'INDIVIDUAL',
         settings: testSettings({ identificationPollInterval: '1s', identificationBackgroundPollInterval: '1s', ...settings }),
-      };
+      });
       await client.workflow.start('onboardingWorkflow', { workflowId: workflowIdFor(input.onboardingId), taskQueue, args: [input] });
       return input;
     };
@@ -150,7 +155,17 @@ async function main(outDir = DEFAULT_FIXTURES_DIR): Promise<void> {
     await handle(d).result();
     await save(d, 'cancelled');
 
-    for (const input of [b, c]) await handle(input).terminate('fixtures recorded');
+    // A person who comes back: the 10nPay user of an earlier onboarding, e-mail and phone verified
+    // there, so the onboarding goes from 10nPay's status straight to identification.
+    const e = await start({ kycDataSubmissionPoint: 'BEFORE_FINALIZE' }, TASK_QUEUE, (input) => ({
+      ...input,
+      profile: kycRecordSchema.parse(testKycRecord('TST0000003')),
+      resume: { onboardingId: '00000000-0000-4000-8000-0000000000ee', userId: providers.existingUser(input.email, { emailVerified: true, phoneVerified: true }) },
+    }));
+    await stage(e, 'AWAITING_IDENTIFICATION');
+    await save(e, 'resumed-awaiting-identification');
+
+    for (const input of [b, c, e]) await handle(input).terminate('fixtures recorded');
   } finally {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await Promise.allSettled(running);

@@ -69,5 +69,7 @@ export interface RecordedOnboarding {
 export interface RecordStats {
   running: Record<string, number>;
   ended: Record<string, number>;
+  /** Ended onboardings per end stage and reason (`none` where an end has no reason). */
+  endedByReason: Record<string, Record<string, number>>;
   stageDurations: Record<string, { p50Seconds: number; p90Seconds: number }>;
 }

@@ -1,10 +1,10 @@
 // Opens the onboarding record for a process (worker, API, ops CLI) from its configuration: applies
 // pending migrations, then hands out the repository over one pool. Undefined without DATABASE_URL.
-import { msToNumber } from '@temporalio/common/lib/time';
 import { loadRecordConfig, loadTemporalConfig } from '../config';
 import { createPool, migrate } from './database';
 import { PersonHasher } from './person-hash';
 import { OnboardingRecord } from './repository';
+import { durationMs } from '../domain/onboarding';
 
 export interface OpenRecord {
   record: OnboardingRecord;
@@ -23,7 +23,7 @@ export async function openRecord(env: NodeJS.ProcessEnv = process.env, log: (lin
   const hasher = new PersonHasher([temporal.PAYLOAD_ENCRYPTION_KEY, ...temporal.PAYLOAD_ENCRYPTION_OLD_KEYS]);
   return {
     record: new OnboardingRecord(pool, hasher),
-    retentionMs: msToNumber(config.RECORD_PERSONAL_DATA_RETENTION),
+    retentionMs: durationMs(config.RECORD_PERSONAL_DATA_RETENTION),
     close: () => pool.end(),
   };
 }

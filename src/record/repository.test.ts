@@ -156,17 +156,62 @@ describe('the onboarding record', () => {
     expect(await record.erasePersonalData(now, ninetyDays)).toBe(0);
   });
 
+  it('decides starts for one e-mail one after the other: the second sees the row the first opened', async () => {
+    const email = `starts.${randomUUID().slice(0, 8)}@example.com`;
+    const opening = (onboardingId: string) => ({ onboardingId, userType: 'INDIVIDUAL', email, phoneNumber: '+359888300300', startedAt: at(0) });
+    let releaseFirst!: () => void;
+    const firstHolds = new Promise<void>((r) => (releaseFirst = r));
+    const seen: string[][] = [];
+    const a = randomUUID();
+    const b = randomUUID();
+    const first = record.startForPerson(` ${email.toUpperCase()}`, async (found) => {
+      seen.push(found.map((o) => o.onboardingId));
+      await firstHolds; // the second start arrives while this one decides
+      return { result: 'first', open: { ...opening(a), resumedFrom: randomUUID(), tennpayUserId: 31 } };
+    });
+    const second = record.startForPerson(email, async (found) => {
+      seen.push(found.map((o) => o.onboardingId));
+      return { result: 'second', open: opening(b) };
+    });
+    // The second waits on the e-mail's lock (PostgreSQL shows its advisory lock not granted).
+    for (let i = 0; ; i++) {
+      const waiting = await pool.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+      if (waiting.rows[0].n === 1) break;
+      if (i > 500) throw new Error('the second start never waited for the first');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(seen).toEqual([[]]);
+    releaseFirst();
+    expect(await Promise.all([first, second])).toEqual(['first', 'second']);
+    expect(seen).toEqual([[], [a]]);
+    expect(await record.get(a)).toMatchObject({ stage: 'CREATING_USER', lastSeq: 0, ids: { userId: 31 }, resumedFrom: expect.any(String) });
+
+    // The workflow's first change finds the row the start opened; a start that never reached
+    // Temporal is forgotten, one its workflow wrote to is not.
+    await record.append(journey(a, { email, phoneNumber: '+359888300300' }).change(1, moved('CREATING_USER', null)));
+    await record.forgetStart(a);
+    await record.forgetStart(b);
+    expect((await record.findByPerson({ email })).map((o) => o.onboardingId)).toEqual([a]);
+    expect(await record.get(a)).toMatchObject({ lastSeq: 1, ids: { userId: 31 } });
+  });
+
   it('counts running and ended onboardings by stage and the time spent in each stage', async () => {
     await pool.query('TRUNCATE onboarding_events, onboardings');
     for (const [i, emailWait] of [10, 20, 30, 40, 50, 60, 70, 80, 90, 100].entries()) {
       const j = journey(randomUUID(), { email: `s${i}@example.com`, phoneNumber: '+359888200200' });
       await record.append(j.change(0, moved('CREATING_USER', null)));
       await record.append(j.change(2, moved('AWAITING_EMAIL_CODE', 'CREATING_USER')));
-      if (i < 7) await record.append(j.change(2 + emailWait, moved('ABANDONED', 'AWAITING_EMAIL_CODE', 'CodeWaitTimedOut')));
+      const reason = i < 5 ? 'CodeWaitTimedOut' : 'OnboardingTimedOut';
+      if (i < 7) await record.append(j.change(2 + emailWait, moved('ABANDONED', 'AWAITING_EMAIL_CODE', reason)));
     }
+    const done = journey(randomUUID(), { email: 'done@example.com', phoneNumber: '+359888200200' });
+    await record.append(done.change(0, moved('CREATING_USER', null)));
+    await record.append(done.change(2, moved('COMPLETED', 'CREATING_USER')));
     const stats = await record.stats();
     expect(stats.running).toEqual({ AWAITING_EMAIL_CODE: 3 });
-    expect(stats.ended).toEqual({ ABANDONED: 7 });
+    expect(stats.ended).toEqual({ ABANDONED: 7, COMPLETED: 1 });
+    // Per end and reason, for the console's funnel; an end without a reason counts under `none`.
+    expect(stats.endedByReason).toEqual({ ABANDONED: { CodeWaitTimedOut: 5, OnboardingTimedOut: 2 }, COMPLETED: { none: 1 } });
     expect(stats.stageDurations.CREATING_USER).toEqual({ p50Seconds: 2, p90Seconds: 2 });
     // Seven finished e-mail waits of 10…70 s: the median is 40 s, the 90th percentile 64 s.
     expect(stats.stageDurations.AWAITING_EMAIL_CODE).toEqual({ p50Seconds: 40, p90Seconds: 64 });

@@ -83,10 +83,33 @@ function toOnboarding(r: OnboardingRow): RecordedOnboarding {
   };
 }
 
+/** A new onboarding's row, as the API opens it at the start (the workflow's first change finds it). */
+export interface StartOpening {
+  onboardingId: string;
+  userType: string;
+  externalRef?: string;
+  resumedFrom?: string;
+  tennpayUserId?: number;
+  email: string;
+  phoneNumber: string;
+  startedAt: string;
+}
+
+async function forgetStartIn(db: PoolClient, onboardingId: string): Promise<void> {
+  await db.query(
+    `DELETE FROM onboardings o WHERE o.onboarding_id = $1 AND o.last_seq = 0
+       AND NOT EXISTS (SELECT 1 FROM onboarding_events e WHERE e.onboarding_id = o.onboarding_id)`,
+    [onboardingId],
+  );
+}
+
 /** The event's own fields, without the `type` (a column of its own). */
 function payloadOf(event: RecordEvent): Record<string, unknown> {
   return Object.fromEntries(Object.entries(event).filter(([k]) => k !== 'type'));
 }
+
+/** The reason key of onboardings that ended without one (COMPLETED), as the ended metric labels them. */
+export const NO_REASON = 'none';
 
 export class OnboardingRecord {
   constructor(
@@ -201,11 +224,62 @@ export class OnboardingRecord {
     });
   }
 
-  /** `GET /ops/stats`: running onboardings by stage, ended ones by end stage, time spent per stage. */
+  /**
+   * A start for a person, serialized with every other start for the same e-mail (a transaction-level
+   * advisory lock on the e-mail's keyed hash): `decide` sees the person's onboardings, newest first,
+   * and may open a new one, whose row is written before the lock is released, so a second start
+   * running at the same moment finds it. `forget` names rows of starts that never reached Temporal.
+   */
+  async startForPerson<T>(
+    email: string,
+    decide: (found: RecordedOnboarding[]) => Promise<{ result: T; open?: StartOpening; forget?: string[] }>,
+  ): Promise<T> {
+    const lockKey = this.hasher.email(email).readBigInt64BE(0).toString();
+    return this.transaction(async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey]);
+      const res = await db.query<OnboardingRow>(
+        `SELECT ${ONBOARDING_COLUMNS} FROM onboardings WHERE email_hash = ANY($1::bytea[]) ORDER BY created_at DESC, onboarding_id`,
+        [this.hasher.emailCandidates(email)],
+      );
+      const decision = await decide(res.rows.map(toOnboarding));
+      for (const id of decision.forget ?? []) await forgetStartIn(db, id);
+      const open = decision.open;
+      if (open) {
+        await db.query(
+          `INSERT INTO onboardings (onboarding_id, user_type, external_ref, resumed_from, tennpay_user_id, email_hash, phone_hash,
+             stage, stage_entered_at, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'CREATING_USER', $8, $8, $8)
+           ON CONFLICT (onboarding_id) DO NOTHING`,
+          [
+            open.onboardingId,
+            open.userType,
+            open.externalRef ?? null,
+            open.resumedFrom ?? null,
+            open.tennpayUserId ?? null,
+            this.hasher.email(open.email),
+            this.hasher.phone(open.phoneNumber),
+            open.startedAt,
+          ],
+        );
+      }
+      return decision.result;
+    });
+  }
+
+  /** The row of a start that did not reach Temporal, while its workflow has written nothing. */
+  async forgetStart(onboardingId: string): Promise<void> {
+    await this.transaction((db) => forgetStartIn(db, onboardingId));
+  }
+
+  /**
+   * `GET /ops/stats`: running onboardings by stage, ended ones by end stage and by end stage and
+   * reason, time spent per stage.
+   */
   async stats(): Promise<RecordStats> {
     return guard(async () => {
-      const counts = await this.pool.query<{ stage: string; ended: boolean; n: string }>(
-        'SELECT stage, ended_at IS NOT NULL AS ended, count(*) AS n FROM onboardings GROUP BY stage, ended_at IS NOT NULL',
+      const counts = await this.pool.query<{ stage: string; ended: boolean; reason: string | null; n: string }>(
+        `SELECT stage, ended_at IS NOT NULL AS ended, CASE WHEN ended_at IS NOT NULL THEN end_reason END AS reason, count(*) AS n
+         FROM onboardings GROUP BY 1, 2, 3`,
       );
       // A stage's duration: from its STAGE_CHANGED event to the next one of the same onboarding.
       const durations = await this.pool.query<{ stage: string; p50: number; p90: number }>(
@@ -218,8 +292,13 @@ export class OnboardingRecord {
                 percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM left_at - at)) AS p90
          FROM changes WHERE left_at IS NOT NULL GROUP BY stage`,
       );
-      const stats: RecordStats = { running: {}, ended: {}, stageDurations: {} };
-      for (const r of counts.rows) (r.ended ? stats.ended : stats.running)[r.stage] = Number(r.n);
+      const stats: RecordStats = { running: {}, ended: {}, endedByReason: {}, stageDurations: {} };
+      for (const r of counts.rows) {
+        const n = Number(r.n);
+        const counted = r.ended ? stats.ended : stats.running;
+        counted[r.stage] = (counted[r.stage] ?? 0) + n;
+        if (r.ended) (stats.endedByReason[r.stage] ??= {})[r.reason ?? NO_REASON] = n;
+      }
       for (const r of durations.rows) stats.stageDurations[r.stage] = { p50Seconds: Number(r.p50), p90Seconds: Number(r.p90) };
       return stats;
     });

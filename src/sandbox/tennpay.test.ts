@@ -193,6 +193,11 @@ describe('users, e-mail and phone', () => {
       isOptionalKyc: false,
       status: 150,
     });
+    // A new user: nothing verified, Registered (50).
+    const fresh = await api('POST', '/User', { merchantId: 1, email: `status-${Date.now()}@example.test` });
+    expect((await api('GET', `/User/${fresh.json.id}/status`)).json).toMatchObject({ isEmailVerified: false, isPhoneNumberVerified: false, status: 50 });
+    // send-confirmation for an e-mail that is not the user's is refused.
+    expectProblem(await api('POST', '/User/email/send-confirmation', { id: fresh.json.id, email: 'someone-else@example.test' }), 400, 'Email');
     const missing = await api('GET', '/User/2000000000/status');
     expect(missing.status).toBe(404);
     expect(missing.json).toEqual({ type: null, title: null, status: null, errors: null, traceId: null });

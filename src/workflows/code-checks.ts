@@ -3,6 +3,7 @@
 // attempts left and the resend cooldown of each channel.
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures';
+import { DEFAULT_MAX_RESENDS } from '../domain/message-limits';
 import { durationMs, type OnboardingSettings } from '../domain/onboarding';
 import { Lock } from './lock';
 import type { CodeResult, ResendResult } from './messages';
@@ -11,8 +12,6 @@ import { describeFailure, failedWith, isBusinessFailure, type Providers } from '
 
 export type CodeChannel = 'email' | 'sms';
 
-/** CODE_MAX_RESENDS's default, for onboardings started before the setting existed. */
-const DEFAULT_MAX_RESENDS = 5;
 
 export class CodeChecks {
   private readonly lock = new Lock();
@@ -83,24 +82,36 @@ export class CodeChecks {
     });
   }
 
+  /** Resends sent on the channel so far (bounded by CODE_MAX_RESENDS: src/workflows/message-limits.ts). */
+  resendsOf(channel: CodeChannel): number {
+    return this.resends[channel];
+  }
+
+  /** CODE_MAX_RESENDS of this onboarding. */
+  maxResends(): number {
+    return this.deps.settings.codeMaxResends ?? DEFAULT_MAX_RESENDS;
+  }
+
   /**
-   * For the resend validators: refuses a resend beyond the cap, before anything is sent or
-   * recorded (a rejected update leaves no event), so a caller cannot make 10nPay send codes, nor
-   * grow the history, without bound.
+   * For the resend validators: a resend within the cooldown is refused before it reaches the
+   * history (a rejected update leaves no event), so calls in a loop do not grow it.
    */
-  requireResendAllowed(channel: CodeChannel): void {
-    const max = this.deps.settings.codeMaxResends ?? DEFAULT_MAX_RESENDS;
-    if (this.resends[channel] < max) return;
+  requireCooledDown(channel: CodeChannel): void {
+    const waitMs = this.sentAt[channel] + durationMs(this.deps.settings.codeResendCooldown) - Date.now();
+    if (waitMs <= 0) return;
     throw ApplicationFailure.create({
-      type: FailureType.LimitReached,
-      message: `no more ${channel === 'email' ? 'e-mail' : 'SMS'} codes can be sent for this onboarding (${max} resends)`,
+      type: FailureType.RateLimited,
+      message: 'a new code can be sent later',
+      details: [{ retryAfterSeconds: Math.ceil(waitMs / 1000) }],
       nonRetryable: true,
     });
   }
 
-  /** Sends a new code, once the cooldown since the last one has passed. */
-  async resend(channel: CodeChannel): Promise<ResendResult> {
+  /** Sends a new code, once the cooldown since the last one has passed and within the bound (`refuseWhenFull` throws past it). */
+  async resend(channel: CodeChannel, refuseWhenFull: () => void = () => undefined): Promise<ResendResult> {
     return this.lock.run(async () => {
+      // Under the lock: two resends let in together cannot both pass CODE_MAX_RESENDS.
+      refuseWhenFull();
       const cooldownMs = durationMs(this.deps.settings.codeResendCooldown);
       const waitMs = this.sentAt[channel] + cooldownMs - Date.now();
       if (waitMs > 0) return { accepted: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };

@@ -4,6 +4,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { FileUpload } from '../domain/files';
 import type { KycRecordInput } from '../domain/kyc-record';
+import type { MessageLimitStates } from '../domain/message-limits';
 import type { OnboardingView } from '../domain/onboarding';
 import type { PartnerEvent } from '../domain/partner-events';
 
@@ -43,3 +44,5 @@ export const partnerEventReceived = defineSignal<[PartnerEvent]>('partnerEventRe
 export const stepRetried = defineSignal<[OpsAction]>('stepRetried');
 
 export const onboardingView = defineQuery<OnboardingView>('onboardingView');
+/** How many messages of each limited kind the onboarding took (abuse limits): the API asks before it signals. */
+export const messageLimits = defineQuery<MessageLimitStates>('messageLimits');

@@ -193,13 +193,16 @@ describe('the 10nPay journey', () => {
     await stop(handle);
   });
 
-  it('holds a resend back during the cooldown and sends it after', async () => {
+  it('holds a resend back during the cooldown (its validator refuses it: RateLimited) and sends it after', async () => {
     const { handle, input } = await start();
     await reach(handle, 'AWAITING_EMAIL_CODE');
-    const early = await handle.executeUpdate(messages.resendEmailCode);
-    expect(early.accepted).toBe(false);
-    expect(early.retryAfterSeconds).toBeGreaterThan(0);
-    expect(early.retryAfterSeconds).toBeLessThanOrEqual(60);
+    const early = await handle.executeUpdate(messages.resendEmailCode).catch((err: unknown) => err);
+    expect(early).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (early as WorkflowUpdateFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('RateLimited');
+    const retryAfterSeconds = (cause.details?.[0] as { retryAfterSeconds: number }).retryAfterSeconds;
+    expect(retryAfterSeconds).toBeGreaterThan(0);
+    expect(retryAfterSeconds).toBeLessThanOrEqual(60);
     await env.sleep('61s');
     expect(await handle.executeUpdate(messages.resendEmailCode)).toEqual({ accepted: true });
     // Only the latest code is valid at 10nPay; the new one confirms the e-mail.
@@ -594,6 +597,28 @@ describe('the P100 partner stage', () => {
     expect(await handle.result()).toMatchObject({ stage: 'COMPLETED' });
   });
 
+  it.each([
+    ['addUserVerification', 'document', 'PartnerValidation', 'PartnerRefusedLockedIdentity'],
+    ['createPartnerAccount', 'person', 'PartnerValidation', 'PartnerRefusedLockedIdentity'],
+    ['addAdditionalData', 'person', 'ValidationFailed', 'TennpayRefusedLockedIdentity'],
+  ] as const)('ends FAILED (flagged) when %s refuses a field of the locked %s, without waiting for a correction', async (activity, section, failure, reason) => {
+    const { handle, input } = await start(withProfile());
+    providers.failNext(activity, `${failure}:${section}`);
+    if (activity === 'addUserVerification') {
+      await toPartnerKyc(handle, input);
+      const { ids } = await view(handle);
+      await partnerEvent(handle, input, 'kyc-verification-status', 'APPROVED', ids.verificationId);
+    } else {
+      await toSignature(handle, input);
+      providers.setStatus(input.email, 'DOCUMENT_SIGN_SUCCESS');
+      await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: { bTrustAppCallBackId: 'cb-2' } });
+    }
+    const ended = await handle.result();
+    expect(ended).toMatchObject({ stage: 'FAILED', reason, needsAttention: true });
+    expect(ended.lastError).toMatchObject({ type: reason });
+    expect(ended.timeline.some((t) => t.step === 'kycDataReceived')).toBe(false);
+  });
+
   it('locks the person and the document once 10nPay identified the person (IdentityLocked), other sections still change', async () => {
     const { handle, input } = await start(withProfile());
     const record = testKycRecord();
@@ -684,5 +709,53 @@ describe('the P100 partner stage', () => {
     const result = await handle.result();
     expect(result.stage).toBe('COMPLETED');
     expect(result.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['partnerAccountExisted', 'proofOfAddressNotRequired']));
+  });
+});
+
+describe('a person who comes back (resume)', () => {
+  const resumeOf = (userId: number) => ({ resume: { onboardingId: '00000000-0000-4000-8000-00000000abcd', userId } });
+
+  it('with e-mail and phone verified at 10nPay, asks for neither code and goes on to identification with the same user', async () => {
+    const input = testOnboardingInput(withProfile());
+    const userId = providers.existingUser(input.email, { emailVerified: true, phoneVerified: true });
+    const { handle } = await start({ ...input, ...resumeOf(userId) });
+    const v = await reach(handle, 'AWAITING_IDENTIFICATION');
+    expect(v).toMatchObject({ resumedFrom: '00000000-0000-4000-8000-00000000abcd', ids: { userId } });
+    expect(v.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['userResumed', 'emailConfirmed', 'phoneVerified']));
+    expect(v.timeline.map((t) => t.step)).not.toContain('smsCodeSent');
+    // No user created, no e-mail code sent again.
+    expect([...providers.users.values()].filter((u) => u.email === input.email)).toHaveLength(1);
+    expect(providers.byEmail(input.email).emailCode).toBe('111111');
+    await stop(handle);
+  });
+
+  it('with the e-mail not confirmed, sends the e-mail code again and takes only the new one', async () => {
+    const input = testOnboardingInput();
+    const userId = providers.existingUser(input.email);
+    const { handle } = await start({ ...input, ...resumeOf(userId) });
+    await reachAction(handle, 'CONFIRM_EMAIL');
+    expect(providers.byEmail(input.email).emailCode).toBe('111112');
+    expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: '111111' }] })).toMatchObject({ accepted: false });
+    expect(await handle.executeUpdate(messages.submitEmailCode, { args: [{ code: '111112' }] })).toMatchObject({ accepted: true });
+    await reachAction(handle, 'ENTER_SMS_CODE');
+    await stop(handle);
+  });
+
+  it('identified at 10nPay, does not identify again: finalize (idempotent) gives the individual id', async () => {
+    const input = testOnboardingInput(withProfile());
+    const userId = providers.existingUser(input.email, { emailVerified: true, phoneVerified: true, additionalData: true, identified: true });
+    const { handle } = await start({ ...input, ...resumeOf(userId) });
+    const v = await reachPartnerKyc(handle);
+    expect(v.ids).toMatchObject({ userId, individualId: userId + 1 });
+    // initiateIdentification would have set Borica's status back to PROCESSING.
+    expect(providers.byEmail(input.email).status).toBe('DOCUMENT_SIGN_SUCCESS');
+    expect(v.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['identificationAlreadyDone', 'identificationFinalized']));
+    expect(v.timeline.map((t) => t.step)).not.toContain('additionalDataSent');
+    await stop(handle);
+  });
+
+  it('ends FAILED ReturningUserUnknown, flagged for ops, when 10nPay no longer knows the user', async () => {
+    const { handle } = await start(resumeOf(2_000_000_000));
+    expect(await handle.result()).toMatchObject({ stage: 'FAILED', reason: 'ReturningUserUnknown', needsAttention: true });
   });
 });

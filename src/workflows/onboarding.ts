@@ -16,19 +16,41 @@ import {
   patched,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
+import type { TennpayUserProgress } from '../activities/types';
 import type { StoredFile } from '../domain/files';
 import { FailureType } from '../domain/failures';
 import { kycRecordSchema, type KycRecord } from '../domain/kyc-record';
 import { isEndStage, type NextAction, type OnboardingInput, type OnboardingView, type Stage } from '../domain/onboarding';
 import { fileUploadSchema, type FileUpload } from '../domain/files';
+import {
+  MAX_KYC_DATA_PER_ONBOARDING,
+  MAX_PARTNER_EVENTS_PER_ONBOARDING,
+  MAX_REDIRECTS_PER_ONBOARDING,
+  MAX_UPLOADS_PER_ONBOARDING,
+  type LimitedMessage,
+} from '../domain/message-limits';
 import { CodeChecks } from './code-checks';
 import { Identification } from './identification';
+import { MessageLimits } from './message-limits';
 import * as messages from './messages';
 import { OnboardingEnded } from './onboarding-ended';
 import { PartnerStatuses } from './partner-status';
 import { Progress } from './progress';
 import { RecordWriter } from './record';
-import { describeFailure, failedWith, isBusinessFailure, lastAttemptFailure, providerCalls, type ProviderCalls, type Providers } from './provider-calls';
+import type { ProviderFailureDetails } from '../activities/provider-failures';
+import {
+  applicationFailureOf,
+  describeFailure,
+  failedWith,
+  isBusinessFailure,
+  lastAttemptFailure,
+  providerCalls,
+  type ProviderCalls,
+  type Providers,
+} from './provider-calls';
+
+/** A new 10nPay user: nothing verified yet. */
+const NOTHING_KNOWN: TennpayUserProgress = { emailVerified: false, phoneVerified: false, additionalData: false, identified: false };
 
 export async function onboardingWorkflow(input: OnboardingInput): Promise<OnboardingView> {
   const onboarding = new Onboarding(input);
@@ -44,6 +66,9 @@ class Onboarding {
   private readonly codes: CodeChecks;
   private readonly identification: Identification;
   private readonly partnerStatus: PartnerStatuses;
+  private readonly limits: MessageLimits;
+  private partnerEventsReceived = 0;
+  private uploadsReceived = 0;
   private cancelReason: string | undefined;
 
   private userId: number | undefined;
@@ -76,6 +101,7 @@ class Onboarding {
       ? new RecordWriter(input.onboardingId, {
           userType: input.userType,
           ...(input.externalRef !== undefined ? { externalRef: input.externalRef } : {}),
+          ...(input.resume !== undefined ? { resumedFrom: input.resume.onboardingId } : {}),
           email: input.email,
           phoneNumber: input.phoneNumber,
           startedAt: new Date(workflowInfo().startTime).toISOString(),
@@ -95,11 +121,21 @@ class Onboarding {
     });
     this.partnerStatus = new PartnerStatuses({ progress: this.progress, settings: this.settings, externalUserId: input.onboardingId, flagOverdue: this.lean });
     if (input.profile) this.kycRecord = input.profile;
+    const taken = (step: (s: string) => boolean) => () => this.progress.timeline.filter((t) => step(t.step)).length;
+    this.limits = new MessageLimits(this.progress, {
+      boricaRedirectReceived: { received: taken((s) => s.startsWith('redirect:')), max: MAX_REDIRECTS_PER_ONBOARDING },
+      partnerEventReceived: { received: () => this.partnerEventsReceived, max: MAX_PARTNER_EVENTS_PER_ONBOARDING },
+      submitKycData: { received: taken((s) => s === 'kycDataReceived'), max: MAX_KYC_DATA_PER_ONBOARDING },
+      submitFiles: { received: () => this.uploadsReceived, max: MAX_UPLOADS_PER_ONBOARDING },
+      resendEmailCode: { received: () => this.codes.resendsOf('email'), max: this.codes.maxResends() },
+      resendSmsCode: { received: () => this.codes.resendsOf('sms'), max: this.codes.maxResends() },
+    });
     this.setupHandlers();
   }
 
   view(): OnboardingView {
-    return this.progress.view(this.codes.attempts(), this.kycRecord !== undefined);
+    const view = this.progress.view(this.codes.attempts(), this.kycRecord !== undefined);
+    return this.input.resume ? { ...view, resumedFrom: this.input.resume.onboardingId } : view;
   }
 
   async run(): Promise<void> {
@@ -129,14 +165,14 @@ class Onboarding {
     await this.progress.recorded();
   }
 
-  /** The onboarding, step by step. */
+  /** The onboarding, step by step; a person who comes back skips what 10nPay already has. */
   private async journey(): Promise<void> {
-    await this.createUser();
-    await this.confirmEmail();
-    await this.verifyPhone();
+    const known = await this.createUser();
+    if (!known.emailVerified) await this.confirmEmail();
+    if (!known.phoneVerified) await this.verifyPhone();
     await this.collectKycData();
     if (this.settings.kycDataSubmissionPoint === 'AFTER_PHONE_VERIFIED') await this.sendAdditionalData();
-    await this.identifyAndSign();
+    if (!known.identified) await this.identifyAndSign();
     await this.finalizeIdentification();
     await this.openPartnerAccount();
     this.progress.end('COMPLETED');
@@ -144,14 +180,19 @@ class Onboarding {
 
   // ---- 10nPay ---------------------------------------------------------------------------------
 
-  private async createUser(): Promise<void> {
+  /** Creates the 10nPay user, or goes on with the one of a person who comes back; says what 10nPay has. */
+  private async createUser(): Promise<TennpayUserProgress> {
     this.progress.enter('CREATING_USER');
+    const resume = this.input.resume;
+    // Only onboardings of a returning person take this branch (and carry the marker).
+    if (resume && patched('returning-person')) return this.resumeUser(resume.userId);
     try {
       const { userId } = await this.withAttention('createUser', (p) => p.createUser({ email: this.input.email }));
       this.userId = userId;
       this.progress.setIds({ userId });
       this.codes.sent('email');
       this.progress.done('userCreated');
+      return NOTHING_KNOWN;
     } catch (err) {
       // Either registered before, or our own earlier attempt created the user and its answer was
       // lost: 10nPay has no look-up by e-mail, so only ops can tell which; the user is not stuck.
@@ -160,6 +201,36 @@ class Onboarding {
       }
       throw err;
     }
+  }
+
+  /**
+   * A person who comes back (CONTRACT part 4): the 10nPay user this service created in an earlier
+   * onboarding. 10nPay's status says what it has; the e-mail code is sent again when the e-mail is
+   * not confirmed yet (the earlier code may have expired, and only the latest one is valid).
+   */
+  private async resumeUser(userId: number): Promise<TennpayUserProgress> {
+    this.userId = userId;
+    this.progress.setIds({ userId });
+    let known: TennpayUserProgress;
+    try {
+      known = await this.withAttention('getUserStatus', (p) => p.getUserStatus({ userId }));
+    } catch (err) {
+      // 10nPay no longer knows the user the record names: nothing to go on with; ops look.
+      if (failedWith(err, FailureType.UnknownUser)) throw new OnboardingEnded('FAILED', 'ReturningUserUnknown', true);
+      throw err;
+    }
+    this.progress.done('userResumed');
+    if (known.emailVerified) {
+      this.progress.done('emailConfirmed');
+    } else {
+      await this.withAttention('sendEmailConfirmation', (p) => p.sendEmailConfirmation({ userId, email: this.input.email }));
+      this.codes.sent('email');
+    }
+    if (known.phoneVerified) this.progress.done('phoneVerified');
+    // 10nPay keeps the additional data it has (CONTRACT part 2): not sent again.
+    if (known.additionalData) this.additionalDataSent = true;
+    if (known.identified) this.progress.done('identificationAlreadyDone');
+    return known;
   }
 
   private async confirmEmail(): Promise<void> {
@@ -203,6 +274,7 @@ class Onboarding {
         break;
       } catch (err) {
         if (!failedWith(err, FailureType.ValidationFailed)) throw err;
+        this.endWhenIdentityRefused(err, 'TennpayRefusedLockedIdentity');
         // 10nPay refused a field the service's own validation let through: ask the user again.
         await this.waitForCorrectedKycData(describeFailure(err).message, this.stageAndAction());
       }
@@ -281,6 +353,7 @@ class Onboarding {
         return account;
       } catch (err) {
         if (!failedWith(err, FailureType.PartnerValidation)) throw err;
+        this.endWhenIdentityRefused(err, 'PartnerRefusedLockedIdentity');
         await this.waitForCorrectedKycData(describeFailure(err).message, { stage: 'CREATING_PARTNER_ACCOUNT' });
       }
     }
@@ -327,6 +400,7 @@ class Onboarding {
       } catch (err) {
         const failure = describeFailure(err);
         if (failedWith(err, FailureType.PartnerValidation)) {
+          this.endWhenIdentityRefused(err, 'PartnerRefusedLockedIdentity');
           await this.waitForCorrectedKycData(failure.message, { stage: 'VERIFYING_PARTNER_ACCOUNT' });
         } else if (failedWith(err, FailureType.PartnerTooManyVerifications)) {
           this.progress.noteError({ step: 'addUserVerification', ...failure });
@@ -417,6 +491,23 @@ class Onboarding {
     return this.uploads[purpose]!;
   }
 
+  /**
+   * A provider (P100, or 10nPay's add-additional-data) refused a field of the person or the
+   * document, which 10nPay identified and the user signed for: the identity lock forbids the
+   * correction, so the onboarding does not wait for one. It ends FAILED, flagged for ops, who
+   * settle the discrepancy with the provider (or start a new onboarding). Onboardings that asked
+   * for a correction here before replay as they ran.
+   */
+  private endWhenIdentityRefused(err: unknown, reason: 'PartnerRefusedLockedIdentity' | 'TennpayRefusedLockedIdentity'): void {
+    const details = applicationFailureOf(err)?.details?.[0] as Partial<ProviderFailureDetails> | undefined;
+    const sections = details?.identitySections ?? [];
+    if (sections.length === 0 || !this.identityLocked() || !patched('end-when-locked-identity-refused')) return;
+    const provider = reason === 'PartnerRefusedLockedIdentity' ? 'P100' : '10nPay';
+    const message = `${provider} refused the ${sections.join(' and ')} that 10nPay identified; the identity is locked, so the user cannot correct it`;
+    this.progress.noteError({ step: 'kycData', type: reason, message });
+    throw new OnboardingEnded('FAILED', reason, true);
+  }
+
   /** A provider refused the KYC data: the user corrects it; the step then runs again. */
   private async waitForCorrectedKycData(providerMessage: string, resume: { stage: Stage; nextAction?: NextAction }): Promise<void> {
     const version = this.kycRecordVersion;
@@ -488,6 +579,7 @@ class Onboarding {
 
   private setupHandlers(): void {
     setHandler(messages.onboardingView, () => this.view());
+    setHandler(messages.messageLimits, () => this.limits.states());
 
     setHandler(messages.submitEmailCode, ({ code }) => this.codes.check('email', code), {
       validator: ({ code }) => {
@@ -495,12 +587,17 @@ class Onboarding {
         requireCode(code);
       },
     });
-    setHandler(messages.resendEmailCode, () => this.codes.resend('email'), {
-      validator: () => {
-        this.requireStage('AWAITING_EMAIL_CODE');
-        this.codes.requireResendAllowed('email');
+    setHandler(
+      messages.resendEmailCode,
+      () => this.codes.resend('email', () => this.refuseWhenFull('resendEmailCode')),
+      {
+        validator: () => {
+          this.requireStage('AWAITING_EMAIL_CODE');
+          this.limits.requireRoom('resendEmailCode');
+          this.codes.requireCooledDown('email');
+        },
       },
-    });
+    );
     setHandler(messages.submitSmsCode, ({ code }) => this.codes.check('sms', code), {
       validator: ({ code }) => {
         this.requireStage('AWAITING_SMS_CODE');
@@ -508,17 +605,23 @@ class Onboarding {
         requireCode(code);
       },
     });
-    setHandler(messages.resendSmsCode, () => this.codes.resend('sms'), {
-      validator: () => {
-        this.requireStage('AWAITING_SMS_CODE');
-        if (!this.codes.smsSent()) throw wrongStage('the SMS code has not been sent yet');
-        this.codes.requireResendAllowed('sms');
+    setHandler(
+      messages.resendSmsCode,
+      () => this.codes.resend('sms', () => this.refuseWhenFull('resendSmsCode')),
+      {
+        validator: () => {
+          this.requireStage('AWAITING_SMS_CODE');
+          if (!this.codes.smsSent()) throw wrongStage('the SMS code has not been sent yet');
+          this.limits.requireRoom('resendSmsCode');
+          this.codes.requireCooledDown('sms');
+        },
       },
-    });
+    );
 
     setHandler(
       messages.submitKycData,
       (record) => {
+        this.refuseWhenFull('submitKycData');
         this.kycRecord = kycRecordSchema.parse(record);
         this.kycRecordVersion++;
         this.progress.done('kycDataReceived');
@@ -539,14 +642,17 @@ class Onboarding {
           this.requireIdentityUnchanged(parsed.data);
           // Abuse limits: each accepted record is an update in the history; a bound keeps a caller
           // from growing it without limit (a refused update leaves nothing).
-          if (this.progress.timeline.filter((t) => t.step === 'kycDataReceived').length >= MAX_KYC_DATA_PER_ONBOARDING) {
-            throw ApplicationFailure.create({ type: FailureType.LimitReached, message: `this onboarding has taken ${MAX_KYC_DATA_PER_ONBOARDING} KYC records, the most it takes`, nonRetryable: true });
-          }
+          this.limits.requireRoom('submitKycData');
         },
       },
     );
 
-    setHandler(messages.boricaRedirectReceived, (redirect) => this.identification.onRedirect(redirect));
+    // Past the bound the API sends no more redirects; one that still comes (the first past it, or a
+    // race) is refused and changes nothing.
+    setHandler(messages.boricaRedirectReceived, (redirect) => {
+      if (this.limits.full('boricaRedirectReceived') && this.limits.refuse('boricaRedirectReceived')) return;
+      this.identification.onRedirect(redirect);
+    });
 
     setHandler(
       messages.restartIdentification,
@@ -561,6 +667,8 @@ class Onboarding {
     setHandler(
       messages.submitFiles,
       (upload) => {
+        this.refuseWhenFull('submitFiles');
+        this.uploadsReceived++;
         this.uploads[upload.purpose] = upload.files;
         return { accepted: true } as const;
       },
@@ -571,11 +679,19 @@ class Onboarding {
           if (action.type !== 'UPLOAD_FILES' || action.purpose !== upload.purpose) {
             throw wrongStage(`the onboarding is not waiting for ${upload.purpose} files`);
           }
+          // Files already received are being sent to P100: a second upload would replace them
+          // unseen (and leave them stored); the workflow asks again if P100 refuses them.
+          if (this.uploads[action.purpose] !== undefined) throw wrongStage(`the ${action.purpose} files were received and are being sent to the partner`);
+          this.limits.requireRoom('submitFiles');
         },
       },
     );
 
-    setHandler(messages.partnerEventReceived, (event) => this.partnerStatus.applyEvent(event));
+    setHandler(messages.partnerEventReceived, (event) => {
+      if (this.limits.full('partnerEventReceived') && this.limits.refuse('partnerEventReceived')) return;
+      this.partnerEventsReceived++;
+      this.partnerStatus.applyEvent(event);
+    });
     setHandler(messages.stepRetried, (request) => this.progress.opsAction('retry', request.requestedBy));
 
     setHandler(
@@ -612,6 +728,13 @@ class Onboarding {
 
   // ---- guards ---------------------------------------------------------------------------------
 
+  /** In an update's handler: the first message past its bound is refused here, its refusal recorded. */
+  private refuseWhenFull(message: LimitedMessage): void {
+    if (!this.limits.full(message)) return;
+    const refused = this.limits.refuse(message);
+    if (refused) throw refused;
+  }
+
   private requireStage(stage: Stage): void {
     this.requireNotEnded();
     if (this.progress.stage !== stage) throw wrongStage(`the onboarding is at ${this.progress.stage}, not ${stage}`);
@@ -623,7 +746,7 @@ class Onboarding {
    * signed for; a record that changes them is refused (a validator: nothing reaches the history).
    */
   private requireIdentityUnchanged(record: KycRecord): void {
-    if (!this.progress.timeline.some((t) => t.step === 'identificationVerified')) return;
+    if (!this.identityLocked()) return;
     const current = this.kycRecord;
     if (!current) return;
     const changed = (['person', 'document'] as const).filter((section) => canonical(current[section]) !== canonical(record[section]));
@@ -633,6 +756,11 @@ class Onboarding {
       message: `the ${changed.join(' and ')} cannot change once 10nPay has identified the person; other sections may`,
       nonRetryable: true,
     });
+  }
+
+  /** 10nPay has identified the person (Phase A reached): the person and the document are locked. */
+  private identityLocked(): boolean {
+    return this.progress.timeline.some((t) => t.step === 'identificationVerified');
   }
 
   private requireNotEnded(): void {
@@ -680,9 +808,6 @@ const FIRST_ATTEMPT_IN_TASK: ReadonlySet<string> = new Set([
   'createKycVerification',
   'getKycStatus',
 ]);
-
-/** KYC records one onboarding takes (corrections included). */
-const MAX_KYC_DATA_PER_ONBOARDING = 20;
 
 /** JSON with keys sorted, so that equal records compare equal whatever the order they came in. */
 function canonical(value: unknown): string {

@@ -26,12 +26,14 @@ const WAITING_STAGES: readonly Stage[] = [
 ];
 import { END_STAGES, type NextAction, type OnboardingView, type Stage, type StepError, type TimelineEntry } from '../domain/onboarding';
 import {
+  OnboardingLastError,
   OnboardingLastErrorType,
   OnboardingNeedsAttention,
   OnboardingStage,
   OnboardingStageEnteredAt,
   PartnerExternalUserId,
   TennpayUserId,
+  lastErrorSummary,
 } from '../temporal/search-attributes';
 
 export type OnboardingIds = OnboardingView['ids'];
@@ -78,6 +80,12 @@ export class Progress {
   /** Records an ops action (and everything before it) now. */
   opsAction(action: string, actor: string, reason?: string): void {
     this.queue({ type: 'OPS_ACTION', action, actor, ...(reason ? { reason } : {}) });
+    this.flush();
+  }
+
+  /** A message from outside was refused past its bound (abuse limits): written to the record now. */
+  messageRefused(message: string, reason: string): void {
+    this.queue({ type: 'MESSAGE_REFUSED', message, reason });
     this.flush();
   }
 
@@ -180,7 +188,9 @@ export class Progress {
     void Promise.resolve().then(() => {
       this.publishQueued = false;
       const changed = this.searchAttributes().filter(({ key, value }) => this.published.get(key.name) !== JSON.stringify(value));
-      if (changed.length === 0) return;
+      // The error's summary rides along with a change of the others, never alone: an upsert of
+      // its own would be a command that histories written before it do not have.
+      if (changed.every(({ key }) => key.name === OnboardingLastError.name)) return;
       for (const { key, value } of changed) this.published.set(key.name, JSON.stringify(value));
       upsertSearchAttributes(changed);
     });
@@ -192,6 +202,9 @@ export class Progress {
       { key: OnboardingStageEnteredAt, value: this.stageEnteredAt },
       { key: OnboardingNeedsAttention, value: this.needsAttention },
       { key: OnboardingLastErrorType, value: this.lastError?.type ?? null },
+      // The list's lastError (step, type, attempts, since, …) without the message: in the same
+      // upsert as the type, so it costs no event.
+      { key: OnboardingLastError, value: lastErrorSummary(this.lastError) },
       { key: TennpayUserId, value: this.ids.userId ?? null },
       { key: PartnerExternalUserId, value: this.ids.externalUserId ?? null },
     ];

@@ -27,10 +27,11 @@ export interface FuzzServer {
 
 export async function startFuzzServer(port = 0): Promise<FuzzServer> {
   const h = await createHarness();
-  await h.startWorker();
-  // Every route with what it reads: the record (a local PostgreSQL) and 10nPay's lookup lists (the sandbox).
+  // Every route with what it reads: the record (a local PostgreSQL, written by the worker, so that
+  // the trail of an onboarding the fuzzer starts is there) and 10nPay's lookup lists (the sandbox).
   const pg = await startTestPostgres();
   const opened = await openRecord({ DATABASE_URL: pg.url, PAYLOAD_ENCRYPTION_KEY: temporalConfig.PAYLOAD_ENCRYPTION_KEY });
+  await h.startWorker(undefined, opened ? { record: opened.record } : {});
   const sandbox = await startTestSandbox();
   const tennpay = TennpayClient.fromConfig(
     loadTennpayConfig({

@@ -21,6 +21,9 @@ import { testSettings } from '../support/fixtures';
 import { createDevServerEnv } from '../support/temporal';
 import { call as plainCall, type Answer } from '../support/http';
 import { checkAnswer } from './contract';
+import { createRecordActivities } from '../../src/record/activity';
+import type { RecordChange } from '../../src/record/changes';
+import type { OnboardingRecord } from '../../src/record/repository';
 
 export type { Answer };
 
@@ -88,7 +91,8 @@ export interface Harness {
   fileDir: string;
   /** Builds the API's dependencies; overrides for one test's needs. */
   deps(overrides?: Omit<Partial<AppDeps>, 'api'> & { api?: Partial<ApiConfig> }): AppDeps;
-  startWorker(taskQueue?: string): Promise<() => Promise<void>>;
+  /** A worker on the fake providers; with `record`, it writes the onboarding record too. */
+  startWorker(taskQueue?: string, options?: { record?: OnboardingRecord }): Promise<() => Promise<void>>;
   teardown(): Promise<void>;
 }
 
@@ -121,13 +125,23 @@ export async function createHarness(): Promise<Harness> {
         ...rest,
       };
     },
-    async startWorker(taskQueue = temporalConfig.TASK_QUEUE) {
+    async startWorker(taskQueue = temporalConfig.TASK_QUEUE, options = {}) {
+      const fakes = providers.activities();
+      const recording = options.record ? createRecordActivities(options.record) : undefined;
       const worker = await Worker.create({
         connection: env.nativeConnection,
         namespace: 'default',
         taskQueue,
         workflowsPath: path.join(__dirname, '..', '..', 'src', 'workflows', 'index.ts'),
-        activities: providers.activities(),
+        activities: recording
+          ? {
+              ...fakes,
+              recordChanges: async (changes: RecordChange[]) => {
+                await recording.recordChanges(changes);
+                await fakes.recordChanges(changes);
+              },
+            }
+          : fakes,
         dataConverter: createDataConverter(temporalConfig),
         shutdownGraceTime: '1s',
       });

@@ -8,23 +8,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepError } from '../../src/domain/onboarding';
 import type { Switch } from '../../src/sandbox/faults';
-import { startTestPostgres, type TestPostgres } from '../support/postgres';
-import { Journey, call, newPerson } from './journey';
-import { OPS_API_KEY, type Stack, startStack } from './stack';
+import { type OpsStack, onboardingWithFailingFinalize, startOpsStack } from '../support/ops-stack';
+import { call } from './journey';
+import { OPS_API_KEY, type Stack } from './stack';
 
-let pg: TestPostgres;
+let opsStack: OpsStack;
 let stack: Stack;
 
 beforeAll(async () => {
-  pg = await startTestPostgres();
-  stack = await startStack({ databaseUrl: pg.url });
-  // A short quick window, and slow retries so slow that only an ops retry can move the step on.
-  stack.setSettingsOverrides({ stepAttentionAfter: '15s', stepSlowRetryInterval: '1h' });
+  // The contract's quick window, and slow retries so slow that only an ops retry moves the step on.
+  opsStack = await startOpsStack({ stepAttentionAfter: '15s' });
+  stack = opsStack.stack;
 });
 
 afterAll(async () => {
-  await stack?.close();
-  await pg?.stop();
+  await opsStack?.close();
 });
 
 const ops = (method: string, path: string, body?: unknown) => call(stack.apiUrl, method, path, { token: OPS_API_KEY, ...(body !== undefined ? { body } : {}) });
@@ -33,7 +31,7 @@ interface ListItem {
   onboardingId: string;
   stage: string;
   needsAttention: boolean;
-  lastError?: { type: string };
+  lastError?: Partial<StepError> & { type: string };
 }
 
 /** Polls until `ok` holds of what `read` answers; the deadline only bounds a broken run. */
@@ -61,17 +59,10 @@ async function detailOf(onboardingId: string) {
 
 describe('a provider step that keeps failing', () => {
   it('is listed with needsAttention and its lastError, and retry makes the next attempt at once once the provider heals', async () => {
-    const person = newPerson();
-    const fault = await stack.control.setSwitch({ name: 'serverError', endpoint: 'tennpay.finalize', email: person.email, status: 503 });
-    const j = new Journey(stack.apiUrl, stack.control, person);
-    await j.start();
-    await j.confirmEmail();
-    await j.enterSmsCode();
-    await j.identifyAndSign();
-    await j.waitForStage('FINALIZING');
+    const { journey: j, switchId } = await onboardingWithFailingFinalize(stack);
 
     // In the quick retries, before the workflow flags the step: retry answers 202 all the same.
-    await until('a failed finalize', () => failedFinalizes(fault.id), (n) => n >= 1);
+    await until('a failed finalize', () => failedFinalizes(switchId), (n) => n >= 1);
     expect(await ops('POST', `/ops/onboardings/${j.onboardingId}/retry`)).toMatchObject({ status: 202, body: { onboardingId: j.onboardingId, action: 'retry' } });
 
     // The list's needsAttention filter finds it, with the failure's type.
@@ -80,7 +71,8 @@ describe('a provider step that keeps failing', () => {
       async () => ((await ops('GET', '/ops/onboardings?needsAttention=true&stage=FINALIZING')).body as { items: ListItem[] }).items,
       (items) => items.some((i) => i.onboardingId === j.onboardingId),
     );
-    expect(listed.find((i) => i.onboardingId === j.onboardingId)).toMatchObject({ stage: 'FINALIZING', needsAttention: true, lastError: { type: 'ProviderUnavailable' } });
+    const item = listed.find((i) => i.onboardingId === j.onboardingId)!;
+    expect(item).toMatchObject({ stage: 'FINALIZING', needsAttention: true, lastError: { step: 'finalizeIdentification', type: 'ProviderUnavailable', httpStatus: 503 } });
 
     // The view and the detail: the step, the failure, the provider's status, the attempts, since when.
     const view = await j.view();
@@ -93,20 +85,24 @@ describe('a provider step that keeps failing', () => {
     const detail = await detailOf(j.onboardingId);
     expect(detail).toMatchObject({ needsAttention: true, lastError: { step: 'finalizeIdentification', type: 'ProviderUnavailable', httpStatus: 503, since: view.lastError!.since } });
     expect(detail.lastError!.attempts).toBeGreaterThanOrEqual(view.lastError!.attempts!);
+    // The list's lastError is the view's as the step was flagged, but the message (search
+    // attributes are not encrypted): the same step, attempts and since when.
+    expect(item.lastError).toEqual({ ...view.lastError, message: undefined });
+    expect(Object.keys(item.lastError!)).not.toContain('message');
 
     // In the slow retries (an hour apart): once the first slow attempt has failed, nothing more
     // happens by itself; the provider heals; retry answers 202 and the step goes through now.
     await until('the slow activity waiting for its next attempt', () => detailOf(j.onboardingId), (d) =>
       d.pendingActivities.some((a) => a.activityType === 'finalizeIdentification' && a.state === 'SCHEDULED'),
     );
-    const failedBeforeHeal = await failedFinalizes(fault.id);
-    await stack.control.removeSwitch(fault.id);
+    const failedBeforeHeal = await failedFinalizes(switchId);
+    await stack.control.removeSwitch(switchId);
     const retried = await ops('POST', `/ops/onboardings/${j.onboardingId}/retry`);
     expect(retried).toMatchObject({ status: 202, body: { onboardingId: j.onboardingId, action: 'retry' } });
     const moved = await j.waitFor('the partner KYC after the retry', (v) => v.stage === 'AWAITING_PARTNER_KYC');
     expect(moved.needsAttention).toBe(false);
     expect(failedBeforeHeal).toBeGreaterThanOrEqual(view.lastError!.attempts! + 1);
-    const effects = await stack.control.counters({ email: person.email });
+    const effects = await stack.control.counters({ email: j.person.email });
     expect(effects.finalizeSuccesses).toBe(1);
 
     // Nothing is failing now: retry is refused with 409 problem details.

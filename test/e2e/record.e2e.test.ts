@@ -1,10 +1,11 @@
 // The onboarding record end to end: the real worker writes every change of an onboarding to a
 // real PostgreSQL, once and in order, without lengthening the happy path's history past 110
 // events; the ops API reads the trail, finds people by e-mail, counts, answers for onboardings
-// Temporal no longer has, names the key's identity as the actor, and answers 503 while
-// PostgreSQL is down.
+// Temporal no longer has, and names the key's identity as the actor. PostgreSQL stopped mid-flow
+// is a fault test: test/faults/record.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
+import { MAX_REDIRECTS_PER_ONBOARDING } from '../../src/domain/message-limits';
 import { workflowIdFor } from '../../src/domain/onboarding';
 import type { TrailEvent } from '../../src/record/changes';
 import { replayCheck } from '../../src/ops/replay';
@@ -154,46 +155,20 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
     expect(stats.stageDurations.COMPLETED).toBeUndefined();
   });
 
-  it('answers 503 with Retry-After, not 500, for what needs the record while PostgreSQL is down', async () => {
-    await pg.server.stop();
-    try {
-      for (const path of ['/ops/stats', `/ops/onboardings/${completed.onboardingId}/events`, '/ops/onboardings?email=a%40example.com']) {
-        const res = await ops('GET', path);
-        expect(res.status, path).toBe(503);
-        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-        expect(res.contentType).toContain('application/problem+json');
-      }
-    } finally {
-      await pg.restart();
-    }
-    expect((await ops('GET', '/ops/stats')).status).toBe(200);
-  });
-
-  it('PostgreSQL stopped mid-flow: the onboarding goes on, waits at its end for the record, then every change is recorded once, in order', async () => {
+  it('writes a MESSAGE_REFUSED event to the trail when a message is refused past its bound, once per kind', async () => {
     const j = journey();
     await j.start();
-    await j.waitFor('awaiting the e-mail code', (v) => v.stage === 'AWAITING_EMAIL_CODE');
-    await pg.server.stop();
-    try {
-      await j.confirmEmail();
-      await j.enterSmsCode();
-      await j.identifyAndSign();
-      await j.partnerKycB();
-      await j.waitFor('completed', (v) => v.stage === 'COMPLETED');
-      // The user is done; the workflow stays open until its last changes are in the record.
-      const handle = stack.client.workflow.getHandle(workflowIdFor(j.onboardingId));
-      expect((await handle.describe()).status.name).toBe('RUNNING');
-    } finally {
-      await pg.restart();
+    await j.waitForStage('AWAITING_EMAIL_CODE');
+    const relay = () => call(stack.apiUrl, 'POST', `/onboardings/${j.onboardingId}/redirects`, { token: j.accessToken, body: { outcome: 'fail', query: {} } });
+    for (let i = 0; i < MAX_REDIRECTS_PER_ONBOARDING; i++) expect((await relay()).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect((await relay()).status).toBe(429);
+    let refused: TrailEvent[] = [];
+    for (let i = 0; i < 150 && refused.length === 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 200));
+      const res = await ops('GET', `/ops/onboardings/${j.onboardingId}/events`);
+      refused = ((res.body as { items?: TrailEvent[] }).items ?? []).filter((e) => e.type === 'MESSAGE_REFUSED');
     }
-    const trail = await trailOf(j.onboardingId);
-    expect(trail.map((e) => e.seq)).toEqual(trail.map((_, i) => i + 1));
-    const stages = trail.filter((e) => e.type === 'STAGE_CHANGED').map((e) => e.stage);
-    expect(stages).toEqual([
-      'CREATING_USER', 'AWAITING_EMAIL_CODE', 'AWAITING_SMS_CODE', 'STARTING_IDENTIFICATION',
-      'AWAITING_IDENTIFICATION', 'VERIFYING_IDENTIFICATION', 'AWAITING_SIGNATURE', 'VERIFYING_SIGNATURE', 'FINALIZING',
-      'CREATING_PARTNER_ACCOUNT', 'AWAITING_PARTNER_KYC', 'VERIFYING_PARTNER_ACCOUNT', 'COMPLETED',
-    ]);
-    await expectReplays(j.onboardingId);
+    expect(refused).toEqual([expect.objectContaining({ type: 'MESSAGE_REFUSED', message: 'boricaRedirectReceived', reason: 'MAX_REDIRECTS_PER_ONBOARDING' })]);
+    expect((await ops('POST', `/ops/onboardings/${j.onboardingId}/cancel`, { reason: 'test over' })).status).toBe(202);
   });
 });

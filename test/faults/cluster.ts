@@ -5,6 +5,9 @@
 // clients call it. The provider sandbox runs in this process (it is not under test): its counters
 // and inbox survive every restart of the others, so exactly-once checks cover the whole run.
 //
+// With `postgres`, a PostgreSQL server for the onboarding record runs beside them (test/support/
+// postgres.ts), stopped and started again on its data by the record's fault tests.
+//
 // Ports: free ones picked at start (findFreePort) and kept across restarts: the sandbox delivers
 // P100's webhooks to the API's port, and the worker and the API reconnect to Temporal's.
 import { spawn } from 'node:child_process';
@@ -19,6 +22,7 @@ import { startTsService, type Service } from '../../src/local/processes';
 import { SandboxControl } from '../../src/sandbox/control-client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
 import { createDataConverter } from '../../src/temporal/data-converter';
+import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import { sandboxOptionsFor, sandboxServiceEnv } from '../support/service-env';
 
 export const OPS_API_KEY = 'faults-ops-key-0123456789abcdef';
@@ -47,6 +51,8 @@ export interface ClusterOptions {
   sandbox?: SandboxOptions;
   /** Keep the temporary folder (logs, SQLite file) after stop(), for a post-mortem. */
   keepData?: boolean;
+  /** Run a PostgreSQL server for the onboarding record (DATABASE_URL of the worker and the API). */
+  postgres?: boolean;
 }
 
 export interface Cluster {
@@ -67,6 +73,9 @@ export interface Cluster {
   killWorker(signal: 'SIGKILL' | 'SIGTERM', opts?: { all?: boolean }): Promise<void>;
   stopTemporal(): Promise<void>;
   startTemporal(): Promise<void>;
+  /** With `postgres`: the record's server stopped (fast shutdown, connections cut) and started again on its data. */
+  stopPostgres(): Promise<void>;
+  startPostgres(): Promise<void>;
   /** Stops the dev server (SIGTERM) and starts it again on the same SQLite file and port. */
   restartTemporal(opts?: { downMs?: number }): Promise<void>;
   /** SIGTERM (or SIGKILL) to the API; resolves once it has exited. */
@@ -108,6 +117,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const workers: Service[] = [];
   let api: Service | undefined;
   let temporal: DevServer | undefined;
+  let postgres: TestPostgres | undefined;
   let sandbox: Sandbox | undefined;
   let connection: Connection | undefined;
   let client: Client | undefined;
@@ -125,6 +135,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     temporal = undefined;
     await sandbox?.close();
     sandbox = undefined;
+    await postgres?.stop().catch(() => undefined);
+    postgres = undefined;
     await new Promise<void>((r) => log.end(() => r()));
     if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
   };
@@ -149,8 +161,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       write(`[cluster] temporal up on ${temporalAddress} (pid ${temporal.pid})`);
     };
 
-    // Bundle and dev server at once: they are the slow parts.
-    await Promise.all([buildBundle(bundlePath, write), startTemporal()]);
+    // Bundle, dev server (and PostgreSQL) at once: they are the slow parts.
+    await Promise.all([
+      buildBundle(bundlePath, write),
+      startTemporal(),
+      options.postgres ? startTestPostgres().then((pg) => (postgres = pg)) : undefined,
+    ]);
 
     sandbox = await startSandbox({
       certDir: path.join(dataDir, 'certs'),
@@ -177,6 +193,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       PORT: String(apiPort),
       START_RATE_LIMIT_PER_MINUTE: '10000',
       WORKFLOW_BUNDLE_PATH: bundlePath,
+      ...(postgres ? { DATABASE_URL: postgres.url } : {}),
       ...FAST_SETTINGS,
       ...options.env,
     };
@@ -261,6 +278,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         temporal = undefined;
       },
       startTemporal,
+      async stopPostgres() {
+        if (!postgres) throw new Error('the cluster runs no PostgreSQL (postgres: true)');
+        write('[cluster] stopping postgres');
+        await postgres.server.stop();
+      },
+      async startPostgres() {
+        if (!postgres) throw new Error('the cluster runs no PostgreSQL (postgres: true)');
+        await postgres.restart();
+        write('[cluster] postgres up again');
+      },
       async restartTemporal({ downMs = 0 } = {}) {
         await cluster.stopTemporal();
         if (downMs) await sleep(downMs);

@@ -148,7 +148,7 @@ describe('npm run ops', () => {
   it('replay-check passes on the fixtures and exits 1 on a non-deterministic change', async () => {
     const ok = await ops('replay-check', '--files', 'test/fixtures/histories');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain('11 histories replay on this code');
+    expect(ok.stdout).toContain('12 histories replay on this code');
     const variant = workflowVariant('cli-extra-timer', (s) => s.replace("this.progress.done('userCreated');", "this.progress.done('userCreated');\n      await sleep('1 second');"));
     const bad = await ops('replay-check', '--files', 'test/fixtures/histories', '--workflows', variant);
     expect(bad.code).toBe(1);

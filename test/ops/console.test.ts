@@ -9,8 +9,8 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath } from '../../src/local/chromium';
 import { Journey, call, newPerson } from '../e2e/journey';
-import { OPS_API_KEY, type Stack, startStack } from '../e2e/stack';
-import { type TestPostgres, startTestPostgres } from '../support/postgres';
+import { OPS_API_KEY, type Stack } from '../e2e/stack';
+import { type OpsStack, onboardingWithFailingFinalize, startOpsStack } from '../support/ops-stack';
 
 const ALICE_KEY = 'alice-console-key-0123456789';
 /** The record and Temporal's visibility are written after the fact: polls on them get this long. */
@@ -19,22 +19,21 @@ const RECORD_WRITTEN = { timeout: 30_000, interval: 300 };
 const UI = { timeout: 15_000, interval: 100 };
 const SCREENSHOTS = process.env.UPDATE_DOCS_SCREENSHOT ? path.resolve(__dirname, '..', '..', 'docs') : path.resolve(__dirname, '..', '..', 'test-results');
 
-let pg: TestPostgres;
+const TEMPORAL_UI_URL = 'http://localhost:8233';
+let opsStack: OpsStack;
 let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  pg = await startTestPostgres();
-  stack = await startStack({ databaseUrl: pg.url, env: { OPS_API_KEYS: `alice:${ALICE_KEY}` } });
   // Flag a failing step after 2 s; the slow retries are an hour apart, so only a retry moves it on.
-  stack.setSettingsOverrides({ stepAttentionAfter: '2s', stepSlowRetryInterval: '1h' });
+  opsStack = await startOpsStack({ stepAttentionAfter: '2s', env: { OPS_API_KEYS: `alice:${ALICE_KEY}`, TEMPORAL_UI_URL } });
+  stack = opsStack.stack;
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.close();
-  await pg?.stop();
+  await opsStack?.close();
 });
 
 const ops = (method: string, p: string, body?: unknown) => call(stack.apiUrl, method, p, { token: OPS_API_KEY, ...(body !== undefined ? { body } : {}) });
@@ -66,14 +65,7 @@ describe('the ops console', () => {
   });
 
   it('finds a failing finalize from the funnel, retries it once healed, and the trail names the actor', async () => {
-    const person = newPerson();
-    const fault = await stack.control.setSwitch({ name: 'serverError', endpoint: 'tennpay.finalize', email: person.email, status: 503 });
-    const j = new Journey(stack.apiUrl, stack.control, person);
-    await j.start();
-    await j.confirmEmail();
-    await j.enterSmsCode();
-    await j.identifyAndSign();
-    await j.waitForStage('FINALIZING');
+    const { journey: j, switchId } = await onboardingWithFailingFinalize(stack);
     await j.waitFor('the failing finalize flagged', (v) => v.needsAttention);
 
     const errors: string[] = [];
@@ -99,7 +91,7 @@ describe('the ops console', () => {
           return bar.getAttribute('aria-label');
         }, RECORD_WRITTEN)
         .toBe('FINALIZING: 1 running; list them');
-      expect(await page.locator('#funnel [data-stage]').count()).toBe(19);
+      expect(await page.locator('#funnel [data-stage]:not([data-reason])').count()).toBe(19);
       expect(await page.locator('#durations [data-stage="AWAITING_EMAIL_CODE"]').count()).toBe(1);
       await bar.focus();
       await page.keyboard.press('Enter');
@@ -115,7 +107,8 @@ describe('the ops console', () => {
         }, RECORD_WRITTEN)
         .toBe(1);
       expect(await row.textContent()).toContain('needs attention');
-      expect(await row.textContent()).toContain('ProviderUnavailable');
+      // The list's last error as the view's: the step, the provider's status, the attempts, since when.
+      expect(await row.textContent()).toMatch(/ProviderUnavailable at finalizeIdentification, provider answered 503, \d+ attempts, since /);
       await page.screenshot({ path: screenshot('funnel'), fullPage: true });
 
       // The detail: the pending step with its last failure, the ids; retry offered, restart not.
@@ -126,19 +119,25 @@ describe('the ops console', () => {
       expect(failure).toContain('ProviderUnavailable at finalizeIdentification');
       expect(failure).toContain('provider answered 503');
       expect(await page.textContent('#detail-ids')).toContain(`workflowId onboarding-${j.onboardingId}`);
+      // The workflow in the Temporal UI (TEMPORAL_UI_URL), opened in a new tab.
+      const { runId } = (await ops('GET', `/ops/onboardings/${j.onboardingId}`)).body as { runId: string };
+      expect(await page.getAttribute('#detail-temporal', 'href')).toBe(`${TEMPORAL_UI_URL}/namespaces/${stack.namespace}/workflows/onboarding-${j.onboardingId}/${runId}/history`);
+      expect(await page.getAttribute('#detail-temporal', 'target')).toBe('_blank');
+      expect(await page.isVisible('#detail-temporal')).toBe(true);
       expect(await page.isVisible('#btn-retry')).toBe(true);
       expect(await page.isVisible('#btn-restart')).toBe(false);
       await expect.poll(() => page.textContent('#trail'), RECORD_WRITTEN).toContain('provider failure at finalizeIdentification: ProviderUnavailable');
 
       // The provider heals; alice presses Retry and the onboarding moves on at once.
-      await stack.control.removeSwitch(fault.id);
+      await stack.control.removeSwitch(switchId);
       await page.click('#btn-retry');
       await expect.poll(() => page.textContent('#detail-message'), UI).toContain(`retry accepted for ${j.onboardingId}`);
       await expect.poll(() => page.textContent('#detail-stage'), { timeout: 30_000 }).toBe('AWAITING_PARTNER_KYC');
       await expect.poll(() => page.textContent('#detail-attention'), UI).toBe('ok');
       await expect.poll(() => page.isVisible('#btn-retry'), UI).toBe(false);
       await expect.poll(() => page.textContent('#trail'), RECORD_WRITTEN).toContain('ops action retry by alice');
-      expect(await page.textContent('#trail')).toContain('stage FINALIZING → CREATING_PARTNER_ACCOUNT');
+      // The stage after the retry reaches the record with the next write (AWAITING_PARTNER_KYC), on its own time.
+      await expect.poll(() => page.textContent('#trail'), RECORD_WRITTEN).toContain('stage FINALIZING → CREATING_PARTNER_ACCOUNT');
       await page.screenshot({ path: screenshot('detail'), fullPage: true });
       expect(errors).toEqual([]);
 
@@ -226,6 +225,21 @@ describe('the ops console', () => {
       await expect.poll(() => page.textContent('#batch-message'), { timeout: 60_000 }).toMatch(/cancel: \d+ done/);
       for (const j of waiting) await expect.poll(() => stageOf(j.onboardingId), { timeout: 30_000 }).toBe('CANCELLED');
       expect(await page.isDisabled('#batch-run')).toBe(true);
+
+      // The funnel counts them under their end and its reason (alice's), a bar that lists CANCELLED.
+      const reasonBar = page.locator('#funnel [data-stage="CANCELLED"][data-reason="duplicate sign-ups"]');
+      await expect
+        .poll(async () => {
+          await page.click('#refresh-stats');
+          return reasonBar.getAttribute('aria-label');
+        }, RECORD_WRITTEN)
+        .toMatch(/^CANCELLED \(duplicate sign-ups\): \d+ ended; list CANCELLED$/);
+      const cancelledByReason = ((await ops('GET', '/ops/stats')).body as { endedByReason: Record<string, Record<string, number>> }).endedByReason.CANCELLED;
+      expect(cancelledByReason?.['duplicate sign-ups']).toBeGreaterThanOrEqual(waiting.length);
+      await reasonBar.click();
+      await expect.poll(() => page.inputValue('#stage'), UI).toBe('CANCELLED');
+      await page.locator('#list[aria-busy="false"]').waitFor();
+      await page.screenshot({ path: screenshot('ended'), fullPage: true });
 
       // The trail of each names alice and her reason.
       await page.fill('#search-email', waiting[0]!.person.email);

@@ -4,8 +4,9 @@
 // HTTP sandbox instead.
 import { isEndStage } from '../../src/domain/onboarding';
 import { ApplicationFailure } from '@temporalio/common';
-import type { IdentificationStatus, OnboardingActivities } from '../../src/activities/types';
+import type { IdentificationStatus, OnboardingActivities, TennpayUserProgress } from '../../src/activities/types';
 import type { RecordActivities } from '../../src/record/activity';
+import type { RecordChange } from '../../src/record/changes';
 import { FailureType } from '../../src/domain/failures';
 
 interface FakeUser {
@@ -16,7 +17,11 @@ interface FakeUser {
   status: string | null;
   url: string | null;
   statusReads: number;
+  /** What GET /User/{id}/status answers (a user created here starts with nothing verified). */
+  progress: TennpayUserProgress;
 }
+
+const NOTHING_VERIFIED: TennpayUserProgress = { emailVerified: false, phoneVerified: false, additionalData: false, identified: false };
 
 const business = (type: string, message = type) => ApplicationFailure.create({ type, message, nonRetryable: true });
 // Like the real clients' failures (src/activities/provider-failures.ts): the provider, the operation and its HTTP status.
@@ -29,6 +34,8 @@ export class FakeProviders {
   readonly calls: Record<string, number> = {};
   /** Onboardings whose end reached recordChanges (where the worker deletes their files). */
   readonly endsRecorded: string[] = [];
+  /** Every change handed to recordChanges, in order (what the record would append). */
+  readonly changes: RecordChange[] = [];
   /** Scripted failures, consumed one per call: an activity name → failure types to throw in order. */
   readonly failures: Record<string, string[]> = {};
   /** Emails whose creation answers EmailAlreadyRegistered. */
@@ -41,6 +48,19 @@ export class FakeProviders {
   };
   private nextUserId = 1000;
   private readonly holds = new Map<keyof OnboardingActivities, { entered: () => void; released: Promise<void>; skip: number }>();
+
+  /** A 10nPay user an earlier onboarding created, with what 10nPay already has of it. */
+  existingUser(email: string, progress: Partial<TennpayUserProgress> = {}): number {
+    const userId = this.nextUserId++;
+    this.registeredEmails.add(email);
+    this.users.set(userId, {
+      userId, email, emailCode: '111111', smsCode: '222222', statusReads: 0,
+      // Identified: Borica's last status stays DOCUMENT_SIGN_SUCCESS (finalize answers again).
+      status: progress.identified ? 'DOCUMENT_SIGN_SUCCESS' : null, url: null,
+      progress: { ...NOTHING_VERIFIED, ...progress },
+    });
+    return userId;
+  }
 
   byEmail(email: string): FakeUser {
     const user = [...this.users.values()].find((u) => u.email === email);
@@ -88,8 +108,18 @@ export class FakeProviders {
   private async enter(activity: keyof OnboardingActivities): Promise<void> {
     await this.held(activity);
     this.calls[activity] = (this.calls[activity] ?? 0) + 1;
-    const type = this.failures[activity]?.shift();
-    if (!type) return;
+    const scripted = this.failures[activity]?.shift();
+    if (!scripted) return;
+    // "PartnerValidation:document": a P100 validation error naming a field of the document.
+    const [type, identitySection] = scripted.split(':') as [string, string | undefined];
+    if (identitySection) {
+      throw ApplicationFailure.create({
+        type,
+        message: `${identitySection} field refused`,
+        nonRetryable: true,
+        details: [{ provider: 'partner', operation: activity, identitySections: [identitySection] }],
+      });
+    }
     const retryable = [FailureType.ProviderUnavailable, FailureType.RateLimited, FailureType.IdentificationNotCompleted].includes(
       type as never,
     );
@@ -112,6 +142,7 @@ export class FakeProviders {
     return {
       // No record here; the ends it was handed are counted (the real activity deletes their files).
       recordChanges: async (changes) => {
+        this.changes.push(...changes);
         for (const c of changes) if (isEndStage(c.stage)) this.endsRecorded.push(c.onboardingId);
       },
       createUser: async ({ email }) => {
@@ -119,8 +150,12 @@ export class FakeProviders {
         if (this.registeredEmails.has(email)) throw business(FailureType.EmailAlreadyRegistered);
         const userId = this.nextUserId++;
         this.registeredEmails.add(email);
-        this.users.set(userId, { userId, email, emailCode: '111111', smsCode: '222222', status: null, url: null, statusReads: 0 });
+        this.users.set(userId, { userId, email, emailCode: '111111', smsCode: '222222', status: null, url: null, statusReads: 0, progress: { ...NOTHING_VERIFIED } });
         return { userId };
+      },
+      getUserStatus: async ({ userId }) => {
+        await this.enter('getUserStatus');
+        return { ...this.user(userId).progress };
       },
       sendEmailConfirmation: async ({ userId }) => {
         await this.enter('sendEmailConfirmation');

@@ -1,27 +1,19 @@
 // Test data: obviously fictitious people, so no real personal data ever sits in the repository.
 import { randomUUID } from 'node:crypto';
 import type { KycRecordInput } from '../../src/domain/kyc-record';
+import { SETTING_DEFAULTS } from '../../src/config';
 import type { OnboardingInput, OnboardingSettings } from '../../src/domain/onboarding';
 
-
+/**
+ * The settings the tests start onboardings with: the service's defaults (src/config.ts), but for
+ * fewer identification restarts (quicker to exhaust) and a step flagged for ops only after ten
+ * minutes, so that a test's provider faults are retried quickly without flagging unless it asks.
+ */
 export function testSettings(overrides: Partial<OnboardingSettings> = {}): OnboardingSettings {
   return {
-    identificationPollInterval: '3s',
-    identificationPollCap: '5m',
-    identificationBackgroundPollInterval: '30s',
-    codeWaitTimeout: '24h',
-    userStepTimeout: '72h',
-    onboardingTimeout: '7d',
-    codeMaxAttempts: 5,
-    codeResendCooldown: '60s',
+    ...SETTING_DEFAULTS,
     identificationMaxRestarts: 3,
-    kycDataSubmissionPoint: 'BEFORE_FINALIZE',
     stepAttentionAfter: '10m',
-    stepSlowRetryInterval: '10m',
-    partnerKycMethod: 'B',
-    partnerKycMaxAttempts: 3,
-    partnerWebhookFallbackAfter: '15m',
-    partnerTooManyVerificationsWait: '1h',
     ...overrides,
   };
 }

@@ -14,27 +14,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sqlitePragmaArgs, startDevServer, type DevServer, type DevServerOptions } from '../../src/local/dev-server';
 import { temporalBinary } from '../../src/local/temporal-binaries';
-import { ONBOARDING_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { INDEXED_VALUE_TYPES } from '../../src/temporal/namespace-setup';
+import { ONBOARDING_SEARCH_ATTRIBUTES, type SearchAttributeKey } from '../../src/temporal/search-attributes';
 
 export { ONBOARDING_SEARCH_ATTRIBUTES };
-
-const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-
-const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
-  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
-  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-};
 
 /**
  * Installs the SDK runtime with a WARN-level logger, so test output shows problems rather than

@@ -3,6 +3,8 @@
 import type { OnboardingView } from '../../src/domain/onboarding';
 
 export interface Problem {
+  /** The problem type's URI; its last segment names it (e.g. …/onboarding-running). */
+  type?: string;
   status: number;
   title?: string;
   detail?: string;

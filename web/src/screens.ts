@@ -75,7 +75,9 @@ export function startScreen(root: HTMLElement, message: string | undefined, onSt
           return focusFirstInvalid(form);
         }
         const text =
-          err instanceof ApiError && err.status === 409
+          err instanceof ApiError && err.status === 409 && (err.problem.type ?? '').endsWith('/onboarding-running')
+            ? 'An application with this e-mail address is already in progress. Continue it where you started it, or try again once it has ended.'
+            : err instanceof ApiError && err.status === 409
             ? 'An account was already opened with this e-mail address.'
             : err instanceof ApiError && err.status === 429
               ? `Too many applications were started from here. Try again in ${secondsText(err.problem.retryAfterSeconds ?? 60)}.`

@@ -3,19 +3,12 @@
 // webhook-id that stays the same on every attempt. Identifiers and stages only, never personal data.
 import { z } from 'zod';
 import { stageSchema } from '../../domain/onboarding';
+import { recordIdsSchema } from '../../record/changes';
 
 export const INTEGRATOR_EVENT_TYPE = 'onboarding.stage_changed';
 
-/** The provider and service ids of an onboarding: numbers and opaque ids, no personal data. */
-export const integratorEventIdsSchema = z
-  .object({
-    userId: z.number().int().optional(),
-    individualId: z.number().int().optional(),
-    partnerUserId: z.string().optional(),
-    externalUserId: z.string().optional(),
-    verificationId: z.string().optional(),
-  })
-  .strict();
+/** The provider and service ids of an onboarding, as the record keeps them: numbers and opaque ids, no personal data. */
+export const integratorEventIdsSchema = recordIdsSchema.strict();
 
 /** One stage change, as publishOnboardingEvent hands it to the delivery workflow. */
 export const integratorEventSchema = z

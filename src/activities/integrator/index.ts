@@ -2,11 +2,11 @@
 // publisher the recordChanges local activity calls once a change is written.
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { IntegratorConfig } from '../../config';
 import type { RecordChange } from '../../record/changes';
 import { IntegratorWebhookClient } from './client';
 import { deliverySettingsOf, integratorEventsOf, publishOnboardingEvent } from './publish';
+import { durationMs } from '../../domain/onboarding';
 
 export { createIntegratorActivities, type IntegratorActivities } from './activities';
 export { IntegratorWebhookClient } from './client';
@@ -18,7 +18,7 @@ export function integratorClientOf(config: IntegratorConfig): IntegratorWebhookC
   return new IntegratorWebhookClient({
     url: config.INTEGRATOR_WEBHOOK_URL,
     secret: config.INTEGRATOR_WEBHOOK_SECRET,
-    timeoutMs: msToNumber(config.INTEGRATOR_WEBHOOK_TIMEOUT),
+    timeoutMs: durationMs(config.INTEGRATOR_WEBHOOK_TIMEOUT),
   });
 }
 

@@ -4,7 +4,6 @@
 // is written (the recordChanges local activity); the record writer flushes one batch after the
 // other, so events arrive in seq order, and a repeated batch is de-duplicated by seq.
 import type { Client } from '@temporalio/client';
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { IntegratorConfig } from '../../config';
 import type { RecordChange } from '../../record/changes';
 import {
@@ -15,6 +14,7 @@ import {
   type EventDeliveryInput,
 } from '../../workflows/event-delivery-messages';
 import { integratorEventSchema, type IntegratorEvent } from './event';
+import { durationMs } from '../../domain/onboarding';
 
 export interface PublishOptions {
   taskQueue: string;
@@ -27,7 +27,7 @@ export function deliverySettingsOf(config: IntegratorConfig): DeliverySettings {
     retryFor: config.INTEGRATOR_DELIVERY_RETRY_FOR,
     maxInterval: config.INTEGRATOR_DELIVERY_MAX_INTERVAL,
     // The HTTP timeout plus a margin for connecting and signing.
-    attemptTimeout: msToNumber(config.INTEGRATOR_WEBHOOK_TIMEOUT) + 5_000,
+    attemptTimeout: durationMs(config.INTEGRATOR_WEBHOOK_TIMEOUT) + 5_000,
     graceAfterEnd: '1h',
   };
 }

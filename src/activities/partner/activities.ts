@@ -75,6 +75,9 @@ export function toAddUserVerificationRequest(
 
 const isFailure = (err: unknown, type: FailureType): boolean => err instanceof ApplicationFailure && err.type === type;
 
+/** Upload failures after which the user is asked for other files: the stored ones are deleted. */
+const REPLACED_ON: FailureType[] = [FailureType.PartnerFileRejected, FailureType.StoredFileMissing, FailureType.PartnerPoaNotRequired];
+
 export function createPartnerActivities(deps: {
   partner: PartnerClient;
   fileStore: FileStore;
@@ -100,6 +103,23 @@ export function createPartnerActivities(deps: {
     );
   }
 
+  /**
+   * Files (CONTRACT part 4): sends stored files to P100 and deletes them once P100 has them; files
+   * P100 refused (P426, P440), wants none of (P460) or of which one is gone are deleted too: the
+   * user is asked for new ones, which replace them. Transient failures keep them for the retry. A
+   * retry of an upload whose answer was lost after the deletion finds the sent marks: done.
+   */
+  async function sendFiles(files: StoredFile[], send: (upload: UploadFile[]) => Promise<void>): Promise<void> {
+    if (await fileStore.allSent(files)) return;
+    try {
+      await send(await readFiles(files));
+    } catch (err) {
+      if (REPLACED_ON.some((type) => isFailure(err, type))) await Promise.all(files.map((f) => fileStore.remove(f)));
+      throw err;
+    }
+    await Promise.all(files.map((f) => fileStore.markSent(f)));
+  }
+
   return {
     async createPartnerAccount(input) {
       try {
@@ -116,7 +136,7 @@ export function createPartnerActivities(deps: {
     },
 
     async uploadKycFiles({ externalUserId, files }) {
-      await partner.addKycFiles(externalUserId, await readFiles(files));
+      await sendFiles(files, (upload) => partner.addKycFiles(externalUserId, upload));
     },
 
     async createKycVerification({ externalUserId, record }) {
@@ -137,13 +157,15 @@ export function createPartnerActivities(deps: {
     },
 
     async uploadPoaFiles({ externalUserId, files }) {
-      try {
-        // Accepted (201) or pending (202 P211): either way the poa-verification-status event follows.
-        await partner.addPoaFiles(externalUserId, await readFiles(files));
-      } catch (err) {
-        // P447: proof of address already verified — nothing left to do.
-        if (!isFailure(err, FailureType.PartnerAlreadyVerified)) throw err;
-      }
+      await sendFiles(files, async (upload) => {
+        try {
+          // Accepted (201) or pending (202 P211): either way the poa-verification-status event follows.
+          await partner.addPoaFiles(externalUserId, upload);
+        } catch (err) {
+          // P447: proof of address already verified — nothing left to do.
+          if (!isFailure(err, FailureType.PartnerAlreadyVerified)) throw err;
+        }
+      });
     },
   };
 }

@@ -3,7 +3,15 @@
 // (../provider-failures.ts).
 import type { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
-import { classifyCommonStatus, failure, prefix, redact, type HttpOutcome, type ProviderFailureDetails } from '../provider-failures';
+import {
+  classifyCommonStatus,
+  failure,
+  prefix,
+  redact,
+  type HttpOutcome,
+  type IdentitySection,
+  type ProviderFailureDetails,
+} from '../provider-failures';
 import { partnerErrorSchema } from './schemas';
 
 export type PartnerOperation =
@@ -63,6 +71,35 @@ const PARTNER_CODES: Record<string, { type: FailureType; what: string; nonRetrya
 };
 
 /**
+ * P100's request fields that carry the person or the identity document, per operation (as
+ * src/activities/partner/activities.ts maps the KYC record onto them; `country` is the address's
+ * in an account and the document's in a KYC verification).
+ */
+const IDENTITY_FIELDS: Partial<Record<PartnerOperation, Record<string, IdentitySection>>> = {
+  createUserAccount: {
+    firstName: 'person',
+    lastName: 'person',
+    citizenship: 'person',
+    nationality: 'person',
+    birthCountry: 'person',
+    birthDate: 'person',
+    userIdentificationNumber: 'person',
+  },
+  createKycVerification: { documentType: 'document', country: 'document' },
+  addUserVerification: { documentType: 'document', documentNumber: 'document', documentExpirationDate: 'document' },
+};
+
+/** The identity sections whose P100 fields a validation message names (as whole words). */
+export function identitySectionsNamed(operation: PartnerOperation, message: string): IdentitySection[] {
+  const fields = IDENTITY_FIELDS[operation] ?? {};
+  const named = new Set<IdentitySection>();
+  for (const [field, section] of Object.entries(fields)) {
+    if (new RegExp(`(^|[^A-Za-z0-9_])${field}([^A-Za-z0-9_]|$)`).test(message)) named.add(section);
+  }
+  return (['person', 'document'] as const).filter((s) => named.has(s));
+}
+
+/**
  * A message for the user from a P100 validation error: the provider's text made safe (no values
  * echoed back), or a generic sentence when there is nothing usable.
  */
@@ -96,7 +133,8 @@ export function classifyPartnerResponse(operation: PartnerOperation, outcome: Ht
       // The workflow shows this failure's message to the user (nextAction SUBMIT_KYC_DATA), so the
       // message is the user-safe text itself; the operation and code are in the details.
       const userMessage = partnerUserMessage(e);
-      return failure(known.type, userMessage, known.nonRetryable, { ...base, userMessage });
+      const identitySections = identitySectionsNamed(operation, e.errorMessage ?? '');
+      return failure(known.type, userMessage, known.nonRetryable, { ...base, userMessage, ...(identitySections.length ? { identitySections } : {}) });
     }
     return failure(known.type, msg(known.what), known.nonRetryable, base);
   }

@@ -17,6 +17,16 @@ export const IDENTIFICATION_STATUSES = {
   ERROR: 'ERROR',
 } as const;
 
+/** 10nPay's user status codes (GET /User/{id}/status, CONTRACT part 2). */
+export const TENNPAY_USER_STATUS = {
+  Registered: 50,
+  PendingVerification: 150,
+  Active: 200,
+  Deactivated: 300,
+  Closed: 350,
+  Blocked: 400,
+} as const;
+
 /** Statuses that mean "not there yet": keep polling. */
 const WAITING_STATUSES = new Set<string | null>([null, 'STARTED', 'PROCESSING']);
 
@@ -128,6 +138,16 @@ export function createTennpayActivities(deps: {
     async createUser({ email }) {
       const { id } = await tennpay.createUser(email);
       return { userId: id };
+    },
+
+    async getUserStatus({ userId }) {
+      const s = await tennpay.getUserStatus(userId);
+      return {
+        emailVerified: s.isEmailVerified,
+        phoneVerified: s.isPhoneNumberVerified,
+        additionalData: s.isAdditionalData === true,
+        identified: s.isScaVerified === true || s.status === TENNPAY_USER_STATUS.Active,
+      };
     },
 
     async sendEmailConfirmation({ userId, email }) {

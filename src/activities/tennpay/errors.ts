@@ -93,9 +93,13 @@ function describeProblem(p: ProblemDetails): string {
 export function classifyTennpayResponse(operation: TennpayOperation, outcome: HttpOutcome): ApplicationFailure {
   const p = parseProblemDetails(outcome.body);
   const fields = Object.keys(p.errors);
+  // The one field of the identity add-additional-data carries is the person's gender (locked once
+  // 10nPay identified the person: the workflow then cannot ask for a correction).
+  const identityRefused = operation === 'addAdditionalData' && fields.some((f) => /(^|\.)gender$/i.test(f));
   const extra: Partial<ProviderFailureDetails> = {
     ...(p.traceId ? { traceId: p.traceId } : {}),
     ...(fields.length ? { fields } : {}),
+    ...(identityRefused ? { identitySections: ['person'] } : {}),
   };
   const details: ProviderFailureDetails = { provider: 'tennpay', operation, httpStatus: outcome.status, ...extra };
   const described = describeProblem(p);

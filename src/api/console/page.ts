@@ -72,7 +72,7 @@ export const CONSOLE_HTML = `<!doctype html>
   <div class="wide">
     <section aria-labelledby="funnel-title">
       <h2 id="funnel-title">Where onboardings are</h2>
-      <p class="legend">Running per stage, ended per end; choose a bar to list them.
+      <p class="legend">Running per stage, ended per end and reason; choose a bar to list them.
         <span class="swatch" style="background:#2456d3"></span>running <span class="swatch" style="background:#7a8599"></span>ended</p>
       <div id="funnel"></div>
       <button id="refresh-stats" type="button">Refresh figures</button>
@@ -125,6 +125,7 @@ export const CONSOLE_HTML = `<!doctype html>
       <dt>next action</dt><dd id="detail-next"></dd>
       <dt>pending step</dt><dd id="detail-error"></dd>
       <dt>ids</dt><dd id="detail-ids" class="mono"></dd>
+      <dt>workflow</dt><dd><a id="detail-temporal" target="_blank" rel="noopener noreferrer" hidden>Open in the Temporal UI</a><span id="detail-temporal-none" class="legend"></span></dd>
     </dl>
     <div class="actions" id="detail-actions">
       <button id="btn-retry" class="primary" type="button" hidden>Retry step now</button>
@@ -213,18 +214,27 @@ export const CONSOLE_SCRIPT = `'use strict';
   // One horizontal bar per stage: running ones first in the flow's order, then the ends. Each bar
   // is a keyboard-reachable button that lists the onboardings in that stage.
   function drawFunnel(stats) {
-    var rows = RUNNING.map(function (s) { return { stage: s, n: stats.running[s] || 0, ended: false }; })
-      .concat(ENDS.map(function (s) { return { stage: s, n: stats.ended[s] || 0, ended: true }; }));
+    var rows = RUNNING.map(function (s) { return { stage: s, n: stats.running[s] || 0, ended: false }; });
+    // Each end, then its reasons (most first) as indented bars: where and why people stop.
+    ENDS.forEach(function (s) {
+      rows.push({ stage: s, n: stats.ended[s] || 0, ended: true });
+      var reasons = (stats.endedByReason || {})[s] || {};
+      Object.keys(reasons).filter(function (r) { return r !== 'none'; })
+        .sort(function (a, b) { return reasons[b] - reasons[a] || (a < b ? -1 : 1); })
+        .forEach(function (r) { rows.push({ stage: s, reason: r, n: reasons[r], ended: true }); });
+    });
     var max = Math.max.apply(null, rows.map(function (r) { return r.n; }).concat([1]));
     var rowH = 20, labelW = 190, barW = 260, width = labelW + barW + 50;
     var root = svg('svg', { width: width, height: rows.length * rowH + 4, role: 'group', 'aria-label': 'Onboardings per stage' });
     rows.forEach(function (r, i) {
       var y = i * rowH + 2;
-      var g = svg('g', { 'class': 'bar', tabindex: 0, role: 'button', 'data-stage': r.stage,
-        'aria-label': r.stage + ': ' + r.n + (r.ended ? ' ended' : ' running') + '; list them' }, root);
+      var attrs = { 'class': 'bar', tabindex: 0, role: 'button', 'data-stage': r.stage,
+        'aria-label': r.stage + (r.reason ? ' (' + r.reason + ')' : '') + ': ' + r.n + (r.ended ? ' ended' : ' running') + '; list ' + (r.reason ? r.stage : 'them') };
+      if (r.reason) attrs['data-reason'] = r.reason;
+      var g = svg('g', attrs, root);
       svg('rect', { 'class': 'hit', x: 0, y: y, width: width, height: rowH - 2, fill: 'transparent' }, g);
-      text(svg('text', { x: labelW - 6, y: y + 13, 'text-anchor': 'end' }, g), r.stage);
-      svg('rect', { x: labelW, y: y + 2, width: Math.max(r.n ? 2 : 0, Math.round(barW * r.n / max)), height: rowH - 6, fill: r.ended ? '#7a8599' : '#2456d3' }, g);
+      text(svg('text', { x: labelW - 6, y: y + 13, 'text-anchor': 'end', 'font-style': r.reason ? 'italic' : 'normal' }, g), r.reason ? r.reason : r.stage);
+      svg('rect', { x: labelW, y: y + (r.reason ? 5 : 2), width: Math.max(r.n ? 2 : 0, Math.round(barW * r.n / max)), height: rowH - (r.reason ? 12 : 6), fill: r.reason ? '#a7afbd' : r.ended ? '#7a8599' : '#2456d3' }, g);
       text(svg('text', { x: labelW + Math.round(barW * r.n / max) + 6, y: y + 13 }, g), r.n);
       var open = function () { listStage(r.stage); };
       g.addEventListener('click', open);
@@ -301,7 +311,7 @@ export const CONSOLE_SCRIPT = `'use strict';
       cell(tr, time(item.stageEnteredAt));
       var a = cell(tr, item.needsAttention ? 'needs attention' : '');
       if (item.needsAttention) a.className = 'badge attention';
-      cell(tr, item.lastError ? item.lastError.type : '');
+      cell(tr, item.lastError ? describeError(item.lastError) : '');
       cell(tr, item.status);
       body.appendChild(tr);
     });
@@ -449,6 +459,10 @@ export const CONSOLE_SCRIPT = `'use strict';
       text($('detail-error'), failing ? describeError(d.lastError) : 'none failing' + (d.lastError ? ' (last failure: ' + describeError(d.lastError) + ')' : ''));
       var ids = Object.assign({ onboardingId: d.onboardingId }, d.runId ? { workflowId: 'onboarding-' + d.onboardingId, runId: d.runId } : {}, d.view ? d.view.ids : d.ids || {});
       text($('detail-ids'), Object.keys(ids).filter(function (k) { return ids[k] !== undefined && ids[k] !== null; }).map(function (k) { return k + ' ' + ids[k]; }).join(' · '));
+      var link = $('detail-temporal');
+      link.hidden = !d.temporalUiUrl;
+      if (d.temporalUiUrl && /^https?:/.test(d.temporalUiUrl)) link.href = d.temporalUiUrl; else link.removeAttribute('href');
+      text($('detail-temporal-none'), d.temporalUiUrl ? '' : fromRecord ? 'gone from Temporal' : 'no Temporal UI configured (TEMPORAL_UI_URL)');
       // Actions only where they apply: a retry needs a failing step, a restart a failed identification.
       $('btn-retry').hidden = !(running && !fromRecord && failing);
       $('btn-restart').hidden = !(running && !fromRecord && d.stage === 'IDENTIFICATION_FAILED');

@@ -49,7 +49,8 @@ import {
 } from '../../workflows/messages';
 import { isTrustedUrl } from '../../activities/trusted-url';
 import { FailureType } from '../../domain/failures';
-import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type ApiContext, recordCall, temporalCall, withDeadline } from '../context';
+import { decidePersonStart, type Execution, type PersonStart } from './person-start';
 import { type Handlers, inputOf } from '../mount-routes';
 import { type Problem, ProblemError, problems, sendProblem } from '../problem-details';
 import {
@@ -62,6 +63,7 @@ import {
 } from '../schemas';
 import { canonicalJson } from '../secrets';
 import { checkKycCodes } from './reference';
+import { limitOf } from '../message-limits';
 import { isNotFound, LIMIT_REACHED_RETRY_AFTER_SECONDS, problemForTemporalError } from '../temporal-errors';
 
 
@@ -81,6 +83,8 @@ function bodyOf<T>(res: Response): T {
 interface StartMemo {
   requestHash?: string;
   idempotencyKeyHash?: string;
+  /** The earlier onboarding of a person who comes back (an opaque id). */
+  resumedFrom?: string;
 }
 
 /** The frontend's operations of the route table (and the signed partner-KYC link). */
@@ -117,8 +121,12 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     // onboarding under an old key's id: that one is the onboarding asked for.
     const startedBeforeRotation = await existingAmong(candidates.slice(1));
     if (startedBeforeRotation) return repeatedStart(res, startedBeforeRotation, body, key);
+    const person = await personRules(res, body, key, candidates);
+    if (person === 'repeat') return;
+    const resume = person.resume;
     const memo: StartMemo = { requestHash: secrets.hash('body', canonicalJson(body)) };
     if (key) memo.idempotencyKeyHash = secrets.hash('idem', key);
+    if (resume) memo.resumedFrom = resume.onboardingId;
     const searchAttributes: SearchAttributePair[] = [
       { key: OnboardingStage, value: 'CREATING_USER' },
       { key: OnboardingStageEnteredAt, value: new Date() },
@@ -133,6 +141,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
       ...(body.externalRef !== undefined ? { externalRef: body.externalRef } : {}),
       ...(body.profile !== undefined ? { profile: body.profile } : {}),
       settings: ctx.settings(),
+      ...(resume ? { resume } : {}),
     };
     try {
       await withDeadline(ctx, timeouts.rpcMs, () =>
@@ -146,6 +155,8 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         }),
       );
     } catch (err) {
+      // The row this start wrote stands for no workflow of its own: it goes (unless a workflow wrote to it).
+      if (person.opened) await ctx.record?.forgetStart(onboardingId).catch(() => undefined);
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
         const problem = problemForTemporalError(err, onboardingId);
         if (problem) throw new ProblemError(problem);
@@ -160,7 +171,92 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
       accessToken: secrets.accessTokenFor(onboardingId),
       stage: 'CREATING_USER' satisfies Stage,
       nextAction: { type: 'WAIT' } satisfies NextAction,
+      ...(resume ? { resumedFrom: resume.onboardingId } : {}),
     });
+  }
+
+  /**
+   * A person who comes back (CONTRACT part 4), decided under the record's lock on the e-mail
+   * (src/api/routes/person-start.ts): an e-mail with a COMPLETED onboarding, or with one still
+   * running, is refused with that onboarding's id (409); an earlier onboarding that created the
+   * 10nPay user and ended without completing is gone on with (the resume returned). The new
+   * onboarding's row is written under the lock, before its workflow starts, so that a second start
+   * for the same e-mail at the same moment finds it. Without a record, every start is a new one;
+   * with a record that cannot be reached, the start is a 503 to retry. 'repeat': answered already;
+   * `opened`: this start wrote the new onboarding's row.
+   */
+  async function personRules(
+    res: Response,
+    body: StartOnboardingBody,
+    key: string | undefined,
+    candidates: string[],
+  ): Promise<{ resume?: { onboardingId: string; userId: number }; opened: boolean } | 'repeat'> {
+    if (!ctx.record) return { opened: false };
+    const onboardingId = candidates[0]!;
+    if (body.externalRef !== undefined || key !== undefined) {
+      // The key's or externalRef's onboarding exists: the repeat rules answer, and no row is written for it.
+      const existing = await existingAmong([onboardingId]);
+      if (existing) {
+        await repeatedStart(res, existing, body, key);
+        return 'repeat';
+      }
+    }
+    const decision = await recordCall(ctx, (record) =>
+      record.startForPerson<PersonStart>(body.email, async (found) => {
+        const d = await decidePersonStart(found, candidates, executionOf);
+        if (d.kind !== 'new') return { result: d };
+        const open = {
+          onboardingId,
+          userType: body.userType,
+          ...(body.externalRef !== undefined ? { externalRef: body.externalRef } : {}),
+          ...(d.resume ? { resumedFrom: d.resume.onboardingId, tennpayUserId: d.resume.userId } : {}),
+          email: body.email,
+          phoneNumber: body.phoneNumber,
+          startedAt: new Date().toISOString(),
+        };
+        return { result: d, open, forget: d.forget };
+      }),
+    );
+    switch (decision.kind) {
+      case 'new':
+        if (!decision.resume) return { opened: true };
+        ctx.logger.info({ onboardingId, resumedFrom: decision.resume.onboardingId }, 'a person comes back');
+        return { resume: decision.resume, opened: true };
+      case 'repeat':
+        // Started under this key or externalRef a moment ago: the start below meets it.
+        return { opened: false };
+      case 'completed':
+        ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });
+        throw new ProblemError({
+          status: 409,
+          slug: 'onboarding-completed',
+          title: 'This person has completed an onboarding',
+          detail: 'An onboarding with this e-mail has completed; there is nothing to start again',
+          extensions: { onboardingId: decision.onboardingId },
+        });
+      case 'running':
+        ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });
+        throw new ProblemError({
+          status: 409,
+          slug: 'onboarding-running',
+          title: 'This person has an onboarding in progress',
+          detail: 'An onboarding with this e-mail is in progress; go on with it, or cancel it first',
+          extensions: { onboardingId: decision.onboardingId },
+        });
+    }
+  }
+
+  /** Whether Temporal runs, has closed, or does not have an onboarding. */
+  async function executionOf(id: string): Promise<Execution> {
+    try {
+      const description = await withDeadline(ctx, timeouts.rpcMs, () => handleOf(id).describe());
+      return hasEnded(description.status.name) ? 'CLOSED' : 'RUNNING';
+    } catch (err) {
+      if (isNotFound(err)) return 'NOT_FOUND';
+      const problem = problemForTemporalError(err, id);
+      if (problem) throw new ProblemError(problem);
+      throw err;
+    }
   }
 
   /** The first of `ids` (derived under old signing keys) whose onboarding exists, if any. */
@@ -208,7 +304,13 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         // the worker is slow or down: the search attributes tell the stage, the user waits
       }
       res.setHeader('Cache-Control', 'no-store');
-      res.status(200).json({ onboardingId, accessToken: secrets.accessTokenFor(onboardingId), stage, nextAction });
+      res.status(200).json({
+        onboardingId,
+        accessToken: secrets.accessTokenFor(onboardingId),
+        stage,
+        nextAction,
+        ...(typeof existing.resumedFrom === 'string' ? { resumedFrom: existing.resumedFrom } : {}),
+      });
       return;
     }
     ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });
@@ -246,7 +348,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
    * refuse a repeat that no longer fits (a cooldown, a stage already left), so nothing is applied twice.
    */
   /** An onboarding that has ended takes no more calls: 409 onboarding-ended, as every step answers. */
-  async function refuseWhenEnded(id: string): Promise<void> {
+  async function refuseWhenEnded(id: string): Promise<WorkflowExecutionDescription> {
     const description = await temporalCall(ctx, timeouts.rpcMs, () => handleOf(id).describe(), id);
     if (hasEnded(description.status.name)) {
       throw new ProblemError({
@@ -257,6 +359,7 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         extensions: { onboardingId: id, stage: stageFrom(description) },
       });
     }
+    return description;
   }
 
   async function update<Ret, Args extends unknown[]>(
@@ -337,36 +440,37 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
 
   // ---------------------------------------------------------------- Borica redirects (a signal)
   // Abuse limits (CONTRACT part 4): a signal always lands in the history, so the bound is kept
-  // here, before signalling: the onboarding's own timeline counts the redirects it received, and
-  // only the query parameter the workflow reads is passed on (a 4 KB query does not reach the history).
+  // here, before signalling (src/api/message-limits.ts), and only the query parameter the workflow
+  // reads is passed on (a 4 KB query does not reach the history).
   const relayRedirect = async (_req: Request, res: Response) => {
     const body = bodyOf<z.output<typeof redirectBodySchema>>(res);
     const id = res.locals.onboardingId as string;
-    await refuseWhenEnded(id);
-    const received = await redirectsReceived(id);
-    if (received !== undefined && received >= MAX_REDIRECTS_PER_ONBOARDING) {
+    const description = await refuseWhenEnded(id);
+    const callbackId = body.query[REDIRECT_QUERY_KEPT];
+    const relayed: BoricaRedirect = { outcome: body.outcome, query: callbackId !== undefined ? { [REDIRECT_QUERY_KEPT]: callbackId } : {} };
+    const limit = await limitOf(ctx, id, 'boricaRedirectReceived');
+    // While the worker cannot tell the counts, a redirect is still a hint worth taking, unless the
+    // history is already far beyond what every bound together allows (a flood while it is down).
+    if (!limit && description.historyLength >= HISTORY_GUARD_WITHOUT_WORKER) {
+      ctx.metrics.messagesRefused.inc({ message: 'boricaRedirectReceived' });
       throw new ProblemError({
-        ...problems.tooManyRequests(`This onboarding has received ${MAX_REDIRECTS_PER_ONBOARDING} redirects, the most it takes`, LIMIT_REACHED_RETRY_AFTER_SECONDS),
+        ...problems.tooManyRequests('This onboarding takes no more redirects now', LIMIT_REACHED_RETRY_AFTER_SECONDS),
         extensions: { failureType: FailureType.LimitReached, onboardingId: id },
       });
     }
-    const callbackId = body.query[REDIRECT_QUERY_KEPT];
-    const relayed: BoricaRedirect = { outcome: body.outcome, query: callbackId !== undefined ? { [REDIRECT_QUERY_KEPT]: callbackId } : {} };
-    await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, relayed), id);
+    // Past the bound only the first refusal reaches the workflow, which records it; none is a redirect.
+    if (!limit?.full || !limit.refusalRecorded) {
+      await temporalCall(ctx, timeouts.updateMs, () => handleOf(id).signal(boricaRedirectReceived, relayed), id);
+    }
+    if (limit?.full) {
+      ctx.metrics.messagesRefused.inc({ message: 'boricaRedirectReceived' });
+      throw new ProblemError({
+        ...problems.tooManyRequests(`This onboarding has received ${limit.max} redirects, the most it takes`, LIMIT_REACHED_RETRY_AFTER_SECONDS),
+        extensions: { failureType: FailureType.LimitReached, onboardingId: id },
+      });
+    }
     res.status(202).json({ accepted: true });
   };
-
-  /** Redirects the onboarding has taken so far (its timeline), or undefined when it cannot answer now. */
-  async function redirectsReceived(id: string): Promise<number | undefined> {
-    try {
-      const view = await withDeadline(ctx, Math.min(timeouts.queryMs, 2_000), () => handleOf(id).query(onboardingView));
-      return view.timeline.filter((t) => t.step.startsWith('redirect:')).length;
-    } catch (err) {
-      if (isNotFound(err)) throw new ProblemError(problems.notFound());
-      // The worker is slow or down: the redirect is not refused for that (it is a hint only).
-      return undefined;
-    }
-  }
 
   // ---------------------------------------------------------------- files
   const upload = multer({
@@ -506,8 +610,11 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
 
 // ---------------------------------------------------------------- helpers
 
-/** Borica redirects one onboarding takes (identification, signing, their repeats and restarts). */
-export const MAX_REDIRECTS_PER_ONBOARDING = 40;
+/**
+ * History events past which a redirect is refused while the worker cannot answer the counts: above
+ * a completed onboarding's ~140 events plus every message bound's worth (a few hundred).
+ */
+const HISTORY_GUARD_WITHOUT_WORKER = 1000;
 /** The one redirect query parameter the workflow reads (src/workflows/identification.ts). */
 const REDIRECT_QUERY_KEPT = 'bTrustAppCallBackId';
 

@@ -31,15 +31,15 @@ import {
 } from '../../ops/onboardings';
 import { registerOnboardingGauges } from '../../observability/onboarding-gauges';
 import { CONSOLE_HTML, CONSOLE_SCRIPT } from '../console/page';
-import { type ApiContext, temporalCall, withDeadline } from '../context';
+import { type ApiContext, recordCall, temporalCall, withDeadline } from '../context';
 import { type Handlers, inputOf } from '../mount-routes';
 import { ProblemError, problems } from '../problem-details';
 import type { opsBatchCancelBodySchema, opsListQuerySchema } from '../schemas';
 import { canonicalJson } from '../secrets';
 import { problemForTemporalError } from '../temporal-errors';
 import type { RecordedOnboarding } from '../../record/changes';
-import { RecordUnavailableError, type OnboardingRecord } from '../../record/repository';
 import { needsAttention } from '../../temporal/onboarding-handle';
+import { workflowIdFor } from '../../domain/onboarding';
 
 /** The onboarding of `/ops/onboardings/{id}/…`, a uuid as the route table checked. */
 function onboardingIdOf(res: Response): string {
@@ -149,7 +149,15 @@ export function opsHandlers(ctx: ApiContext): Handlers {
       res.status(200).json(recordDetail(recorded));
       return;
     }
-    res.status(200).json(detail);
+    res.status(200).json({ ...detail, ...temporalUiLink(id, detail.runId) });
+  };
+
+  // The workflow in the Temporal Web UI, where TEMPORAL_UI_URL names it (npm start's dev server).
+  const temporalUiLink = (onboardingId: string, runId: string): { temporalUiUrl?: string } => {
+    const base = ctx.api.TEMPORAL_UI_URL?.replace(/\/+$/, '');
+    if (!base) return {};
+    const namespace = encodeURIComponent(ctx.client.options.namespace);
+    return { temporalUiUrl: `${base}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowIdFor(onboardingId))}/${encodeURIComponent(runId)}/history` };
   };
 
   const opsOnboardingEvents = async (_req: Request, res: Response) => {
@@ -193,20 +201,6 @@ export function opsHandlers(ctx: ApiContext): Handlers {
     opsWhoami,
     ...Object.fromEntries(OPS_ACTIONS.flatMap((a) => [[`ops_${camel(a)}`, action(a)], [`opsBatch_${camel(a)}`, batch(a)]])),
   };
-}
-
-/** Runs a read of the record; no record configured, or PostgreSQL unreachable, is a 503 to retry. */
-async function recordCall<R>(ctx: ApiContext, fn: (record: OnboardingRecord) => Promise<R>): Promise<R> {
-  if (!ctx.record) throw new ProblemError(problems.unavailable('The onboarding record is not configured (DATABASE_URL)', 60));
-  try {
-    return await fn(ctx.record);
-  } catch (err) {
-    if (err instanceof RecordUnavailableError) {
-      ctx.logger.warn({ err: err.message }, 'onboarding record unavailable');
-      throw new ProblemError(problems.unavailable('The onboarding record cannot be reached; try again shortly', 5));
-    }
-    throw err;
-  }
 }
 
 /**

@@ -10,6 +10,7 @@ import { UUID_PATTERN } from '../auth';
 import { type ApiContext, withDeadline } from '../context';
 import { type Handlers, inputOf } from '../mount-routes';
 import { ProblemError, problems } from '../problem-details';
+import { limitOf } from '../message-limits';
 import { isNotFound } from '../temporal-errors';
 
 /** One handler per webhook of the route table; the table checked the token and the payload. */
@@ -25,6 +26,21 @@ export function webhooksHandlers(ctx: ApiContext): Handlers {
     }
     res.locals.onboardingId = externalUserId;
     const event = { type, payload } as PartnerEvent;
+    // Abuse limits: past the bound the event is acknowledged (P100 would otherwise deliver it again
+    // for ever) and not handed over; only the first one past it reaches the workflow, which
+    // records the refusal (MESSAGE_REFUSED) and ignores it.
+    const unknown = new Error('unknown onboarding');
+    const limit = await limitOf(ctx, externalUserId, 'partnerEventReceived', { notFound: () => unknown }).catch((err: unknown) => {
+      if (err === unknown) return undefined;
+      throw err;
+    });
+    if (limit?.full && limit.refusalRecorded) {
+      ctx.metrics.messagesRefused.inc({ message: 'partnerEventReceived' });
+      ctx.metrics.webhooksReceived.inc({ type, outcome: 'refused' });
+      ctx.logger.warn({ webhook: type, onboardingId: externalUserId, max: limit.max }, 'partner webhook past the onboarding\'s bound; acknowledged, not handed over');
+      res.status(200).json({ received: true });
+      return;
+    }
     try {
       await withDeadline(ctx, ctx.timeouts.updateMs, () =>
         ctx.client.workflow.getHandle(workflowIdFor(externalUserId)).signal(partnerEventReceived, event),
@@ -40,7 +56,8 @@ export function webhooksHandlers(ctx: ApiContext): Handlers {
       ctx.logger.error({ webhook: type, onboardingId: externalUserId, err: err instanceof Error ? err.name : 'error' }, 'partner webhook not handed over');
       throw new ProblemError(problems.unavailable('The event could not be handed over; deliver it again', 10));
     }
-    ctx.metrics.webhooksReceived.inc({ type, outcome: 'accepted' });
+    if (limit?.full) ctx.metrics.messagesRefused.inc({ message: 'partnerEventReceived' });
+    ctx.metrics.webhooksReceived.inc({ type, outcome: limit?.full ? 'refused' : 'accepted' });
     res.status(200).json({ received: true });
   };
   return Object.fromEntries(
