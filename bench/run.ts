@@ -119,7 +119,7 @@ async function main(): Promise<void> {
       const counts = plan.reduce((c, s) => ({ ...c, [Object.keys(s)[0]!]: (c[Object.keys(s)[0]!] ?? 0) + 1 }), {} as Record<string, number>);
       const bare = await runBare(new Client({ connection: stack.connection, namespace: stack.env.TEMPORAL_NAMESPACE }), stack.temporalAddress, plan, total, concurrency);
       const bareRate = bare.completed / bare.seconds;
-      console.log(`\nbare workflow (${Object.entries(counts).map(([k, n]) => `${n} ${k === 'activity' ? 'activities' : `${k}s`}`).join(', ')}, as the first onboarding; no-op activities, its own worker in the bench process):`);
+      console.log(`\nbare workflow (${Object.entries(counts).map(([k, n]) => `${n} ${k === 'activity' ? 'activities' : k === 'localActivity' ? 'local activities' : `${k}s`}`).join(', ')}, as the first onboarding; no-op activities, its own worker in the bench process):`);
       console.log(`  ${bare.completed}/${total} at concurrency ${concurrency} in ${bare.seconds.toFixed(1)} s = ${bareRate.toFixed(2)} workflows/s`);
       if (onboardingsPerSecond !== undefined) console.log(`  onboardings / bare = ${(onboardingsPerSecond / bareRate).toFixed(2)} (goal ≥ 0.8)`);
     }

@@ -11,6 +11,7 @@ import { SandboxControl } from '../src/sandbox/control-client';
 import { findFreePort, startDevServer, type DevServer } from '../src/local/dev-server';
 import { layoutOf, loadOrCreateSecrets, localEnvironment, type LocalPorts } from '../src/local/local-env';
 import { startTsService, type Service } from '../src/local/processes';
+import { workerProcessEnv } from '../src/local/worker-memory';
 import { createDataConverter } from '../src/temporal/data-converter';
 import { loadTemporalConfig } from '../src/config';
 import { startTestPostgres, type TestPostgres } from '../test/support/postgres';
@@ -112,7 +113,8 @@ export async function startBenchStack(env: Record<string, string> = {}, { record
     });
     delete full.WORKER_METRICS_ADDRESS;
     const launch = (name: 'sandbox' | 'worker' | 'api', script: string) => {
-      const service = startTsService(name, script, full, quiet(name));
+      // The worker runs with the memory settings `npm start` gives it (src/local/worker-memory.ts).
+      const service = startTsService(name, script, name === 'worker' ? workerProcessEnv(full) : full, quiet(name));
       services.push(service);
       return service;
     };

@@ -15,7 +15,7 @@ export interface BareRun {
 
 export async function runBare(client: Client, address: string, plan: BareStep[], total: number, concurrency: number): Promise<BareRun> {
   const taskQueue = `bench-bare-${randomUUID()}`;
-  const activityNames = [...new Set(plan.flatMap((s) => ('activity' in s ? [s.activity] : [])))];
+  const activityNames = [...new Set(plan.flatMap((s) => ('activity' in s ? [s.activity] : 'localActivity' in s ? [s.localActivity] : [])))];
   const connection = await NativeConnection.connect({ address });
   const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflow.ts'), logger: new DefaultLogger('ERROR') });
   const worker = await Worker.create({

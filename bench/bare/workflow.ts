@@ -1,11 +1,13 @@
 // The bare workflow the bench compares onboardings with: the same activities, updates and signals
 // as one happy-path onboarding (the plan, read from a real onboarding's history), in the same
 // order, with no work in any of them. What an onboarding costs above it is the service's own cost.
-import { condition, proxyActivities, setDefaultSignalHandler, setDefaultUpdateHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, proxyLocalActivities, setDefaultSignalHandler, setDefaultUpdateHandler } from '@temporalio/workflow';
 
-export type BareStep = { activity: string } | { update: string } | { signal: string };
+/** `localActivity`: a call the onboarding made inside its workflow task (patch lean-history). */
+export type BareStep = { activity: string } | { localActivity: string } | { update: string } | { signal: string };
 
 const noop = proxyActivities<Record<string, () => Promise<void>>>({ startToCloseTimeout: '1 minute' });
+const noopInTask = proxyLocalActivities<Record<string, () => Promise<void>>>({ startToCloseTimeout: '1 minute' });
 
 export async function bareOnboarding(plan: BareStep[]): Promise<number> {
   const received = new Map<string, number>();
@@ -27,6 +29,7 @@ export async function bareOnboarding(plan: BareStep[]): Promise<number> {
   });
   for (const step of plan) {
     if ('activity' in step) await noop[step.activity]!();
+    else if ('localActivity' in step) await noopInTask[step.localActivity]!();
     else await condition(() => consume('update' in step ? step.update : step.signal));
     done++;
   }

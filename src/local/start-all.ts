@@ -24,6 +24,7 @@ import {
 } from './local-env';
 import { MissingPostgresError, ensurePostgresBinaries, startPostgres, type PostgresServer } from './postgres';
 import { prefixer, signalGroup, startTsService, type Service } from './processes';
+import { workerProcessEnv } from './worker-memory';
 import { MissingTemporalBinaryError, temporalBinary } from './temporal-binaries';
 
 const SERVICES = ['postgres', 'temporal', 'sandbox', 'worker', 'api'] as const;
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
 
     const launch = (name: Exclude<ServiceName, 'temporal' | 'postgres'>): void => {
       if (!selected.has(name)) return;
-      const service = startTsService(name, SCRIPTS[name], env, prefixer(name, SERVICES.indexOf(name), WIDTH));
+      const service = startTsService(name, SCRIPTS[name], name === 'worker' ? workerProcessEnv(env) : env, prefixer(name, SERVICES.indexOf(name), WIDTH));
       services.push(service);
       watch(`the ${name}`, service.exited);
     };

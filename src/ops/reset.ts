@@ -72,6 +72,16 @@ export function planReset(history: History, target: ResetTarget = 'earliest'): R
       case EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
         closedBy.set(num(e.activityTaskCanceledEventAttributes?.scheduledEventId), id);
         break;
+      case EventType.EVENT_TYPE_MARKER_RECORDED: {
+        // A call made as a local activity (the code checks and resends, patch lean-history): its
+        // marker is written once it finished, so it is scheduled and closed at the marker.
+        const activityType = localActivityType(e.markerRecordedEventAttributes);
+        if (activityType) {
+          scheduled.set(id, activityType);
+          closedBy.set(id, id);
+        }
+        break;
+      }
       case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
         workflowTasksCompleted.push(id);
         break;
@@ -118,6 +128,19 @@ export function planReset(history: History, target: ResetTarget = 'earliest'): R
     signalsAfter: signals.filter((id) => id > eventId).length,
     updatesAfter: updates.filter((id) => id > eventId).length,
   };
+}
+
+/** The activity type of a local activity's marker (its data is Core's own JSON, not encoded by the codec). */
+function localActivityType(marker: temporal.api.history.v1.IMarkerRecordedEventAttributes | null | undefined): string | undefined {
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = marker.details?.['data']?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: unknown };
+    return typeof parsed.activity_type === 'string' ? parsed.activity_type : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ResetOutcome extends ResetPlan {

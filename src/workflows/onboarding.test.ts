@@ -7,6 +7,7 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kycRecordSchema } from '../domain/kyc-record';
+import { FailureType } from '../domain/failures';
 import type { OnboardingInput, OnboardingView, Stage } from '../domain/onboarding';
 import { FakeProviders } from '../../test/support/fake-providers';
 import { testKycRecord, testOnboardingInput, testSettings } from '../../test/support/fixtures';
@@ -347,10 +348,13 @@ describe('identification and signing', () => {
   });
 
   it('keeps a redirect that arrives before the workflow waits for it', async () => {
+    // The identification is still being started at 10nPay when the browser comes back: its first
+    // attempt, inside the workflow task that took the SMS code, failed, and the quick retries'
+    // activity is in flight. (Set before the codes: that task starts the identification at once.)
+    providers.failNext('initiateIdentification', FailureType.ProviderUnavailable);
+    const starting = providers.hold('initiateIdentification', { after: 1 });
     const { handle, input } = await start(withProfile());
     await throughCodes(handle, input);
-    // The identification is still being started at 10nPay when the browser comes back.
-    const starting = providers.hold('initiateIdentification');
     await starting.entered;
     expect((await view(handle)).stage).toBe('STARTING_IDENTIFICATION');
     await handle.signal(messages.boricaRedirectReceived, { outcome: 'success', query: {} });

@@ -82,14 +82,25 @@ class Onboarding {
   /** A provider step kept failing and waits for its slow retry, or for ops to ask for one now. */
   private awaitingRetry = false;
 
+  /**
+   * Patch lean-history (issue 15): the code checks run inside the workflow task that takes the
+   * user's update, and the first attempt of the idempotent provider steps inside the task that
+   * calls them (local activities: a marker instead of an activity and a workflow task); and the patches this one implies are not asked
+   * again (each asked patch is a marker and a search-attribute upsert in the history). Asked once,
+   * first: onboardings started before it replay their own patches and commands.
+   */
+  private readonly lean: boolean;
+
   private readonly uploads: Partial<Record<FileUpload['purpose'], StoredFile[]>> = {};
 
   constructor(private readonly input: OnboardingInput) {
     this.settings = input.settings;
+    this.lean = patched('lean-history');
     // Onboardings started before the record existed keep their commands (and replay) as they were.
-    const recorded = patched('onboarding-record');
+    // lean-history came after the record and its views: an onboarding that has it has them too.
+    const recorded = this.lean || patched('onboarding-record');
     // Onboardings started before the record kept views write it where they did (and replay so).
-    const views = recorded && patched('record-views');
+    const views = this.lean || (recorded && patched('record-views'));
     const record = recorded
       ? new RecordWriter(input.onboardingId, {
           userType: input.userType,
@@ -103,7 +114,8 @@ class Onboarding {
     this.progress = new Progress(input.onboardingId, record, views);
     this.calls = providerCalls(input.settings);
     const userId = () => this.requireUserId();
-    this.codes = new CodeChecks({ settings: this.settings, providers: this.calls.interactive, progress: this.progress, email: input.email, userId });
+    const codeProviders = this.lean ? this.calls.interactiveInTask : this.calls.interactive;
+    this.codes = new CodeChecks({ settings: this.settings, providers: codeProviders, progress: this.progress, email: input.email, userId });
     this.identification = new Identification({
       progress: this.progress,
       calls: this.calls,
@@ -111,7 +123,7 @@ class Onboarding {
       userId,
       userType: input.userType,
     });
-    this.partnerStatus = new PartnerStatuses({ progress: this.progress, settings: this.settings, externalUserId: input.onboardingId });
+    this.partnerStatus = new PartnerStatuses({ progress: this.progress, settings: this.settings, externalUserId: input.onboardingId, flagOverdue: this.lean });
     if (input.profile) this.kycRecord = input.profile;
     const taken = (step: (s: string) => boolean) => () => this.progress.timeline.filter((t) => step(t.step)).length;
     this.limits = new MessageLimits(this.progress, {
@@ -137,7 +149,7 @@ class Onboarding {
         const overallDeadline = sleep(this.settings.onboardingTimeout).then(() => {
           // The journey is cancelled with it, so no step still running can act after ABANDONED.
           // Onboardings whose deadline fired before this replay as they ran.
-          if (patched('cancel-journey-on-timeout')) this.scope.cancel();
+          if (this.lean || patched('cancel-journey-on-timeout')) this.scope.cancel();
           throw new OnboardingEnded('ABANDONED', 'OnboardingTimedOut');
         });
         await Promise.race([overallDeadline, this.journey()]);
@@ -522,6 +534,16 @@ class Onboarding {
    */
   private async withAttention<T>(step: string, call: (providers: Providers) => Promise<T>): Promise<T> {
     const since = new Date().toISOString();
+    if (this.lean && FIRST_ATTEMPT_IN_TASK.has(step)) {
+      try {
+        const result = await call(this.calls.stepInTask);
+        this.progress.clearAttention();
+        return result;
+      } catch (err) {
+        if (isCancellation(err) || isBusinessFailure(err)) throw err;
+        // Not answered at the first attempt: the quick retries run as an activity, as before.
+      }
+    }
     try {
       const result = await call(this.calls.step);
       this.progress.clearAttention();
@@ -530,7 +552,7 @@ class Onboarding {
       if (isCancellation(err) || isBusinessFailure(err)) throw err;
       // Onboardings whose step failed before this change waited on a workflow timer between
       // 10-minute windows; they replay and go on that way.
-      if (!patched('step-slow-retries-in-one-activity')) return this.retryWithTimer(step, call, err);
+      if (!this.lean && !patched('step-slow-retries-in-one-activity')) return this.retryWithTimer(step, call, err);
       const failure = lastAttemptFailure(err);
       this.progress.flag({ step, ...failure, since });
       log.warn('Provider step keeps failing; flagged for ops', { step, type: failure.type });
@@ -815,6 +837,21 @@ class Onboarding {
 function requireCode(code: unknown): void {
   if (typeof code !== 'string' || !/^\d{4,8}$/.test(code)) throw invalidInput('the code must be 4 to 8 digits');
 }
+
+/**
+ * Provider steps whose first attempt runs inside the workflow task (patch lean-history): calls that
+ * may be made twice (an ops reset may go back before them, src/ops/reset.ts) and carry no files.
+ * Creating the user, sending the SMS code and Add User Verification stay activities throughout.
+ */
+const FIRST_ATTEMPT_IN_TASK: ReadonlySet<string> = new Set([
+  'initiateIdentification',
+  'checkIdentificationStatus',
+  'addAdditionalData',
+  'finalizeIdentification',
+  'createPartnerAccount',
+  'createKycVerification',
+  'getKycStatus',
+]);
 
 /** JSON with keys sorted, so that equal records compare equal whatever the order they came in. */
 function canonical(value: unknown): string {

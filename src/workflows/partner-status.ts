@@ -18,7 +18,15 @@ export interface PartnerStatus {
 export class PartnerStatuses {
   private readonly latest: Partial<Record<PartnerEventType, PartnerStatus>> = {};
 
-  constructor(private readonly deps: { progress: Progress; settings: OnboardingSettings; externalUserId: string }) {}
+  constructor(
+    private readonly deps: {
+      progress: Progress;
+      settings: OnboardingSettings;
+      externalUserId: string;
+      /** Known to flag overdue events without asking the patch (patch lean-history implies it). */
+      flagOverdue?: boolean;
+    },
+  ) {}
 
   /** A webhook event: applied when it is about this onboarding's P100 user. */
   applyEvent(event: PartnerEvent): void {
@@ -61,7 +69,7 @@ export class PartnerStatuses {
       return s !== undefined && done(s);
     };
     // Onboardings started before overdue events were flagged keep waiting as they did.
-    const flagOverdue = !fallback && patched('flag-overdue-partner-events');
+    const flagOverdue = !fallback && (this.deps.flagOverdue === true || patched('flag-overdue-partner-events'));
     let flagged = false;
     const deadline = Date.now() + durationMs(settings.userStepTimeout);
     if (!reached()) progress.waiting();

@@ -1,7 +1,7 @@
 // How the onboarding calls its providers: each kind of call gets the retry policy and timeouts
 // that fit it, declared here beside the proxies. Polling is a retry policy (constant interval,
 // capped by a schedule-to-close timeout), so its history does not grow with the number of polls.
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { OnboardingActivities } from '../activities/types';
 import type { ProviderFailureDetails } from '../activities/provider-failures';
 import type { FailureType } from '../domain/failures';
@@ -17,6 +17,11 @@ export type Providers = OnboardingActivities;
 export type ProviderStep = <T>(step: string, call: (providers: Providers) => Promise<T>) => Promise<T>;
 
 export function providerCalls(settings: OnboardingSettings) {
+  const interactive: ActivityOptions = {
+    startToCloseTimeout: '10s',
+    scheduleToCloseTimeout: '30s',
+    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 },
+  };
   const steps: ActivityOptions = {
     // A step retries quickly for a short window (STEP_ATTENTION_AFTER, 15 s by default); after
     // that the workflow flags it for ops and keeps retrying slowly (see Onboarding.withAttention).
@@ -28,6 +33,13 @@ export function providerCalls(settings: OnboardingSettings) {
     /** Calls in a provider step the workflow waits on (create user, send code, finalize, …). */
     step: proxyActivities<Providers>(steps),
     /**
+     * A step's first attempt inside the workflow task (patch lean-history, idempotent steps only):
+     * one local activity, one marker in the history instead of an activity's three events and the
+     * workflow task its answer wakes. No retry here: when it fails, the step's quick retries run as
+     * the `step` activity as before, which ops see and can retry.
+     */
+    stepInTask: proxyLocalActivities<Providers>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } }),
+    /**
      * The same calls once a step is flagged: one activity that retries every
      * STEP_SLOW_RETRY_INTERVAL until it works, so the history does not grow with the attempts.
      * No schedule-to-close: the onboarding's own deadline cancels it; an ops retry resets it
@@ -38,11 +50,13 @@ export function providerCalls(settings: OnboardingSettings) {
       retry: { initialInterval: settings.stepSlowRetryInterval, backoffCoefficient: 1, maximumInterval: settings.stepSlowRetryInterval },
     }),
     /** Calls made while a user waits for the answer (a code check): short, a few attempts. */
-    interactive: proxyActivities<Providers>({
-      startToCloseTimeout: '10s',
-      scheduleToCloseTimeout: '30s',
-      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 },
-    }),
+    interactive: proxyActivities<Providers>(interactive),
+    /**
+     * The same calls as local activities (patch lean-history): run inside the workflow task that
+     * took the user's update, so the update is accepted and answered in one task, with one marker
+     * in the history instead of an activity's three events and a second workflow task.
+     */
+    interactiveInTask: proxyLocalActivities<Providers>({ ...interactive, localRetryThreshold: '30s' }),
     /** Phase polling after a Success redirect: every poll interval, until the cap. */
     fastPoll: proxyActivities<Providers>({
       startToCloseTimeout: '15s',

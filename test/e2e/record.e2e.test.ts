@@ -1,9 +1,10 @@
 // The onboarding record end to end: the real worker writes every change of an onboarding to a
-// real PostgreSQL, once and in order, without lengthening the happy path's history past 145
+// real PostgreSQL, once and in order, without lengthening the happy path's history past 110
 // events; the ops API reads the trail, finds people by e-mail, counts, answers for onboardings
 // Temporal no longer has, and names the key's identity as the actor. PostgreSQL stopped mid-flow
 // is a fault test: test/faults/record.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporal } from '@temporalio/proto';
 import { MAX_REDIRECTS_PER_ONBOARDING } from '../../src/domain/message-limits';
 import { workflowIdFor } from '../../src/domain/onboarding';
 import type { TrailEvent } from '../../src/record/changes';
@@ -47,10 +48,20 @@ async function expectReplays(onboardingId: string): Promise<void> {
   expect(outcomes).toEqual([{ workflowId, ok: true }]);
 }
 
+/** "WORKFLOW_TASK_COMPLETED 14, MARKER_RECORDED 14, …": where a history's events go. */
+function eventsPerType(history: Awaited<ReturnType<ReturnType<Stack['client']['workflow']['getHandle']>['fetchHistory']>>): string {
+  const counts = new Map<string, number>();
+  for (const e of history.events ?? []) {
+    const type = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`).join(', ');
+}
+
 describe('the onboarding record, written by the workflow, read by ops', () => {
   let completed: Journey;
 
-  it('holds the complete, ordered trail of a completed onboarding, and the happy path stays within 145 history events', async () => {
+  it('holds the complete, ordered trail of a completed onboarding, and the happy path stays within 110 history events', async () => {
     completed = journey();
     const view = await completed.run();
     expect(view.stage).toBe('COMPLETED');
@@ -73,8 +84,11 @@ describe('the onboarding record, written by the workflow, read by ops', () => {
 
     const history = await stack.client.workflow.getHandle(workflowIdFor(completed.onboardingId)).fetchHistory();
     const length = history.events?.length ?? 0;
-    console.log(`history events of a completed onboarding with the record: ${length}`);
-    expect(length).toBeLessThanOrEqual(145);
+    console.log(`history events of a completed onboarding with the record: ${length} (${eventsPerType(history)})`);
+    // Issue 15: at most 110, the record's writes included (patch lean-history). The count does not
+    // grow with the number of polls; a status read that lands while a workflow task is in flight
+    // can add one workflow task (3 events), which the margin covers.
+    expect(length).toBeLessThanOrEqual(110);
     await expectReplays(completed.onboardingId);
   });
 

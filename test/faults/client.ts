@@ -293,6 +293,17 @@ export interface Report {
  */
 export type ExtraAttempts = (onboardingId: string, activityType: string) => Promise<number>;
 
+/** The activity type in a local activity's marker (Core's own JSON, not encoded by the codec). */
+function localActivityTypeOf(marker: { details?: { [k: string]: { payloads?: { data?: Uint8Array | null }[] | null } } | null }): string | undefined {
+  const data = marker.details?.['data']?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  try {
+    return (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type;
+  } catch {
+    return undefined;
+  }
+}
+
 /** ExtraAttempts read from the workflow histories through `client`. */
 export function extraAttemptsFrom(client: () => Promise<Client>): ExtraAttempts {
   return async (onboardingId, activityType) => {
@@ -310,6 +321,14 @@ export function extraAttemptsFrom(client: () => Promise<Client>): ExtraAttempts 
     }
     let extra = 0;
     for (const [scheduledId, attempt] of attempts) extra += completed.has(scheduledId) ? attempt - 1 : attempt;
+    // A first attempt made inside the workflow task (a local activity, patch lean-history): a failed
+    // one may have taken effect before the activity's retries; one lost with its workflow task (a
+    // worker killed, the task timed out or failed) leaves no marker, so each such task counts too.
+    for (const e of history.events ?? []) {
+      const marker = e.markerRecordedEventAttributes;
+      if (marker?.markerName === 'core_local_activity' && marker.failure && localActivityTypeOf(marker) === activityType) extra++;
+      if (e.workflowTaskTimedOutEventAttributes || e.workflowTaskFailedEventAttributes) extra++;
+    }
     return extra;
   };
 }

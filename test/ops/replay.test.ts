@@ -126,6 +126,28 @@ describe('reset planning', () => {
     expect(plan.eventId).toBeGreaterThan(plan.barrier!.eventId);
   });
 
+  it('treats a call made as a local activity (a code resend) as a call made and finished at its marker', () => {
+    const events = eventsOf('awaiting-kyc-data');
+    const last = Number(events.at(-1)!.eventId);
+    type Event = (typeof events)[number];
+    // Event ids are Longs in the proto types; planReset reads any number.
+    const eventId = (id: number) => id as unknown as Event['eventId'];
+    const marker = (id: number, activityType: string): Event => ({
+      eventId: eventId(id),
+      eventType: EventType.EVENT_TYPE_MARKER_RECORDED,
+      markerRecordedEventAttributes: {
+        markerName: 'core_local_activity',
+        details: { data: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify({ seq: 9, attempt: 1, activity_type: activityType })) }] } },
+      },
+    });
+    const completed = (id: number): Event => ({ eventId: eventId(id), eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED });
+    // A record write (idempotent) changes nothing; a resent SMS code is the new barrier.
+    const withRecordWrite = { events: [...events, marker(last + 1, 'recordChanges'), completed(last + 2)] };
+    expect(planReset(withRecordWrite).barrier).toMatchObject({ activityType: 'sendSmsCode' });
+    const withResend = { events: [...events, marker(last + 1, 'resendSmsCode'), completed(last + 2)] };
+    expect(planReset(withResend)).toMatchObject({ barrier: { activityType: 'resendSmsCode', eventId: last + 1, finished: true }, eventId: last + 2 });
+  });
+
   it('refuses when no workflow task completed after the call (a failing task needs a fix, not a reset)', () => {
     const events = eventsOf('awaiting-email-code');
     const created = completedOf('awaiting-email-code', 'createUser');

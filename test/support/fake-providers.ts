@@ -47,7 +47,7 @@ export class FakeProviders {
     alreadyExisted: false,
   };
   private nextUserId = 1000;
-  private readonly holds = new Map<keyof OnboardingActivities, { entered: () => void; released: Promise<void> }>();
+  private readonly holds = new Map<keyof OnboardingActivities, { entered: () => void; released: Promise<void>; skip: number }>();
 
   /** A 10nPay user an earlier onboarding created, with what 10nPay already has of it. */
   existingUser(email: string, progress: Partial<TennpayUserProgress> = {}): number {
@@ -80,21 +80,26 @@ export class FakeProviders {
   }
 
   /**
-   * Holds the next call of an activity until `release` is called: `entered` settles once the call
-   * is running, so a test can make something happen while a provider call is in flight.
+   * Holds the next call of an activity (or the one `after` calls later) until `release` is called:
+   * `entered` settles once the call is running, so a test can make something happen while a
+   * provider call is in flight.
    */
-  hold(activity: keyof OnboardingActivities): { entered: Promise<void>; release: () => void } {
+  hold(activity: keyof OnboardingActivities, { after = 0 }: { after?: number } = {}): { entered: Promise<void>; release: () => void } {
     let entered!: () => void;
     let release!: () => void;
     const enteredP = new Promise<void>((r) => (entered = r));
     const released = new Promise<void>((r) => (release = r));
-    this.holds.set(activity, { entered, released });
+    this.holds.set(activity, { entered, released, skip: after });
     return { entered: enteredP, release };
   }
 
   private async held(activity: keyof OnboardingActivities): Promise<void> {
     const hold = this.holds.get(activity);
     if (!hold) return;
+    if (hold.skip > 0) {
+      hold.skip--;
+      return;
+    }
     this.holds.delete(activity);
     hold.entered();
     await hold.released;
