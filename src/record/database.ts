@@ -1,6 +1,6 @@
 // The connection to the record's PostgreSQL (DATABASE_URL) and its schema: a pg pool per process,
 // and the versioned migrations of migrations/ applied by node-pg-migrate (under its advisory lock,
-// so a worker and an API starting together apply them once).
+// so a worker and an API starting together apply them once: the second waits for the first).
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { Pool, type PoolConfig } from 'pg';
@@ -23,8 +23,28 @@ export function createPool(databaseUrl: string, options: PoolConfig = {}): Pool 
   return pool;
 }
 
-/** Applies every pending migration; returns the names applied now. */
+/** How long a process waits for another one's migrations (node-pg-migrate does not wait itself). */
+const MIGRATION_LOCK_WAIT_MS = 120_000;
+const MIGRATION_LOCK_RETRY_MS = 250;
+
+/**
+ * Applies every pending migration; returns the names applied now. node-pg-migrate takes its lock
+ * with pg_try_advisory_lock and gives up at once when another process holds it (a worker and an API
+ * started together): this one then waits its turn and finds nothing left to apply.
+ */
 export async function migrate(databaseUrl: string, log: (line: string) => void = () => undefined): Promise<string[]> {
+  const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return await migrateOnce(databaseUrl, log);
+    } catch (err) {
+      if (!/Another migration is already running/.test((err as Error)?.message ?? '') || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, MIGRATION_LOCK_RETRY_MS));
+    }
+  }
+}
+
+async function migrateOnce(databaseUrl: string, log: (line: string) => void): Promise<string[]> {
   const applied = await runner({
     databaseUrl,
     dir: MIGRATIONS_DIR,
