@@ -55,7 +55,7 @@ describe("the worker's workflow bundle", () => {
       const cause = (refused as WorkflowUpdateFailedError).cause as ApplicationFailure;
       expect(cause.type).toBe('InvalidInput');
       expect(JSON.stringify(cause.details)).toContain('person.birthDate');
-      expect(await handle.executeUpdate(messages.submitKycData, { args: [testKycRecord()] })).toEqual({ accepted: true });
+      expect(await handle.executeUpdate(messages.submitKycData, { args: [testKycRecord()] })).toMatchObject({ accepted: true });
       expect((await handle.query(messages.onboardingView)).kycDataReceived).toBe(true);
       await handle.terminate('test done');
     }
