@@ -8,12 +8,15 @@
 //   reads     (issue 12) GET /onboardings/{id} from the record at a fixed rate over N live
 //             onboardings (p50/p99), and M streams open at once (API memory and CPU, first event,
 //             a change pushed); its own stack, with the record on its own PostgreSQL server;
+//   delivery  (issue 12) outbound events: N onboardings through start, e-mail code and SMS code,
+//             INTEGRATOR_WEBHOOK_URL at a receiver in the bench process that verifies signatures:
+//             lag p50/p99/max from each stage change to its arrival; its own stack, with the record;
 //   bare      a bare workflow with the same activities, updates and signals, no work in them, on
 //             the same server in the same run: workflows/s, and the onboardings' ratio to it.
 // Everything runs as `npm start` runs it (one process each for Temporal, sandbox, worker, API).
 // Options: --quick (smaller counts, under 3 minutes); --waiting N, --cache C, --evicted-sample S,
 // --onboardings N, --concurrency C, --codec-rounds R; --live N, --rate R, --read-seconds S,
-// --streams M; --only codec,memory,journeys,bare,reads.
+// --streams M; --delivery-onboardings N; --only codec,memory,journeys,bare,reads,delivery.
 import os from 'node:os';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -24,6 +27,7 @@ import { planOf } from './bare/plan';
 import { runJourneys } from './journeys';
 import { benchCodec } from './codec';
 import { benchMemory } from './memory';
+import { benchDelivery, printDelivery, startDeliveryReceiver } from './delivery';
 import { benchReads, printReads } from './reads';
 import { startBenchStack } from './stack';
 import { mb, summary, percentile } from './stats';
@@ -140,6 +144,19 @@ async function main(): Promise<void> {
       );
     } finally {
       await withRecord.close();
+    }
+  }
+  if (runs('delivery')) {
+    const receiver = await startDeliveryReceiver();
+    const withReceiver = await startBenchStack(
+      { WORKFLOW_CACHE_SIZE: String(cacheSize), INTEGRATOR_WEBHOOK_URL: receiver.url, INTEGRATOR_WEBHOOK_SECRET: receiver.secret },
+      { record: true },
+    );
+    try {
+      printDelivery(await benchDelivery(withReceiver, receiver, option('delivery-onboardings', quick ? 10 : 100), concurrency));
+    } finally {
+      await withReceiver.close();
+      await receiver.close();
     }
   }
   console.log(`\nbench done in ${((Date.now() - benchStarted) / 1000).toFixed(0)} s; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
