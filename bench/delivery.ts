@@ -9,7 +9,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { Webhook } from 'standardwebhooks';
 import { deliveryWorkflowIdFor } from '../src/workflows/event-delivery-messages';
@@ -97,6 +96,11 @@ async function decoded(client: Client, payloads: Payload[] | null | undefined): 
   return p.map((one) => converter.payloadConverter.fromPayload(one));
 }
 
+/** A history event's time in epoch milliseconds (a protobuf Timestamp: seconds and nanos). */
+function eventTimeMs(t: { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined): number {
+  return Number(t?.seconds?.toString() ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+}
+
 /**
  * Where an event's lag goes, from its onboarding's delivery workflow history: the change until the
  * delivery workflow held it (the record's flush and the publish), until its delivery activity was
@@ -114,10 +118,10 @@ async function lagParts(client: Client, arrivals: Arrival[]): Promise<{ toSignal
     for (const e of history.events ?? []) {
       if (e.eventType === EVENT_TYPE.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) {
         const [batch] = (await decoded(client, e.workflowExecutionSignaledEventAttributes?.input?.payloads)) as [Array<{ seq: number }>?];
-        for (const ev of Array.isArray(batch) ? batch : []) if (!signaled.has(ev.seq)) signaled.set(ev.seq, tsToMs(e.eventTime));
+        for (const ev of Array.isArray(batch) ? batch : []) if (!signaled.has(ev.seq)) signaled.set(ev.seq, eventTimeMs(e.eventTime));
       } else if (e.eventType === EVENT_TYPE.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
         const [ev] = (await decoded(client, e.activityTaskScheduledEventAttributes?.input?.payloads)) as [{ seq?: number }?];
-        if (typeof ev?.seq === 'number' && !scheduled.has(ev.seq)) scheduled.set(ev.seq, tsToMs(e.eventTime));
+        if (typeof ev?.seq === 'number' && !scheduled.has(ev.seq)) scheduled.set(ev.seq, eventTimeMs(e.eventTime));
       }
     }
     for (const a of ours) {
