@@ -9,11 +9,20 @@ import { type OnboardingView, workflowIdFor } from '../../src/domain/onboarding'
 import type { SandboxControl, UserCounters } from '../../src/sandbox/control-client';
 import { type Answer, Journey, type JourneyOptions, type Person, call, newPerson } from '../e2e/journey';
 
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `pred` until it holds; past the deadline, fails naming `what` and the processes' last lines (`tail`). */
+export async function waitUntil(what: string, pred: () => boolean | Promise<boolean>, tail: () => string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${tail()}`);
+    await sleep(100);
+  }
+}
+
 export const END_STAGES = ['COMPLETED', 'FAILED', 'CANCELLED', 'ABANDONED'];
 /** One step may wait this long: a SIGKILLed worker's tasks come back after their timeouts. */
 export const FAULT_STEP_TIMEOUT_MS = 90_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What every client of a run saw: violations and the outage answers it retried. */
 export class Observations {

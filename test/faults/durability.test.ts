@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from './cluster';
 import { call } from '../e2e/journey';
-import { type Expected, FaultJourney, Observations, type Outcome, type Report, check, drive, extraAttemptsFrom, problemsOf, summary } from './client';
+import { type Expected, FaultJourney, Observations, type Outcome, type Report, check, drive, extraAttemptsFrom, problemsOf, summary, sleep, waitUntil as waitFor } from './client';
 
 let cluster: Cluster;
 const reports: Record<string, string> = {};
@@ -28,15 +28,7 @@ afterAll(async () => {
   for (const [name, line] of Object.entries(reports)) process.stdout.write(`[durability] ${name}: ${line}\n`);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitUntil(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${cluster.tail(40)}`);
-    await sleep(100);
-  }
-}
+const waitUntil = (what: string, pred: () => boolean | Promise<boolean>, timeoutMs?: number) => waitFor(what, pred, () => cluster.tail(40), timeoutMs);
 
 const stages = (js: FaultJourney[]) => js.map((j) => j.lastView?.stage ?? 'NOT_STARTED');
 const COMPLETED: Expected = { stage: 'COMPLETED' };

@@ -9,7 +9,7 @@ import { workflowIdFor } from '../../src/domain/onboarding';
 import type { TrailEvent } from '../../src/record/changes';
 import { call } from '../e2e/journey';
 import { type Cluster, OPS_API_KEY, startCluster } from './cluster';
-import { type Expected, FaultJourney, Observations, check, drive, extraAttemptsFrom, problemsOf, summary } from './client';
+import { type Expected, FaultJourney, Observations, check, drive, extraAttemptsFrom, problemsOf, summary, sleep, waitUntil as waitFor } from './client';
 
 let cluster: Cluster;
 
@@ -21,15 +21,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitUntil(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${cluster.tail(40)}`);
-    await sleep(100);
-  }
-}
+const waitUntil = (what: string, pred: () => boolean | Promise<boolean>, timeoutMs?: number) => waitFor(what, pred, () => cluster.tail(40), timeoutMs);
 
 const ops = (method: string, path: string, body?: unknown) => call(cluster.apiUrl, method, path, { token: OPS_API_KEY, ...(body ? { body } : {}) });
 const COMPLETED: Expected = { stage: 'COMPLETED' };

@@ -177,6 +177,12 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
     });
   }
 
+  /** A start refused because the person has another onboarding (409 naming it, no token). */
+  function personConflict(slug: string, title: string, detail: string, onboardingId: string): ProblemError {
+    ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });
+    return new ProblemError({ status: 409, slug, title, detail, extensions: { onboardingId } });
+  }
+
   /**
    * A person who comes back (CONTRACT part 4), decided under the record's lock on the e-mail
    * (src/api/routes/person-start.ts): an e-mail with a COMPLETED onboarding, or with one still
@@ -228,23 +234,9 @@ export function onboardingsHandlers(ctx: ApiContext): Handlers {
         // Started under this key or externalRef a moment ago: the start below meets it.
         return { opened: false };
       case 'completed':
-        ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });
-        throw new ProblemError({
-          status: 409,
-          slug: 'onboarding-completed',
-          title: 'This person has completed an onboarding',
-          detail: 'An onboarding with this e-mail has completed; there is nothing to start again',
-          extensions: { onboardingId: decision.onboardingId },
-        });
+        throw personConflict('onboarding-completed', 'This person has completed an onboarding', 'An onboarding with this e-mail has completed; there is nothing to start again', decision.onboardingId);
       case 'running':
-        ctx.metrics.onboardingsStarted.inc({ outcome: 'conflict' });
-        throw new ProblemError({
-          status: 409,
-          slug: 'onboarding-running',
-          title: 'This person has an onboarding in progress',
-          detail: 'An onboarding with this e-mail is in progress; go on with it, or cancel it first',
-          extensions: { onboardingId: decision.onboardingId },
-        });
+        throw personConflict('onboarding-running', 'This person has an onboarding in progress', 'An onboarding with this e-mail is in progress; go on with it, or cancel it first', decision.onboardingId);
     }
   }
 
