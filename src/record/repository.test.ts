@@ -8,7 +8,7 @@ import type { Stage } from '../domain/onboarding';
 import type { RecordChange, RecordEvent } from './changes';
 import { createPool, migrate } from './database';
 import { PersonHasher } from './person-hash';
-import { OnboardingRecord } from './repository';
+import { OnboardingRecord, RecordUnavailableError } from './repository';
 import { ViewFeed, type ViewFeedItem } from './view-feed';
 
 const key = randomBytes(32).toString('base64');
@@ -227,6 +227,21 @@ describe('the onboarding record', () => {
     await record.forgetStart(b);
     expect((await record.findByPerson({ email })).map((o) => o.onboardingId)).toEqual([a]);
     expect(await record.get(a)).toMatchObject({ lastSeq: 1, ids: { userId: 31 } });
+  });
+
+  it('fails a start whose connection the server dropped while it decided, as unavailable, without crashing the process', async () => {
+    const email = `dropped.${randomUUID().slice(0, 8)}@example.com`;
+    const start = record.startForPerson(email, async () => {
+      // The server ends this start's session (as a PostgreSQL stopping would) while no query runs:
+      // pg then emits 'error' on the checked-out client.
+      const ended = await pool.query("SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND granted");
+      expect(ended.rows).toEqual([{ ended: true }]);
+      await new Promise((r) => setTimeout(r, 300));
+      return { result: 'decided', open: { onboardingId: randomUUID(), userType: 'INDIVIDUAL', email, phoneNumber: '+359888300301', startedAt: at(0) } };
+    });
+    await expect(start).rejects.toBeInstanceOf(RecordUnavailableError);
+    // The dropped client left the pool: the next start works on a fresh connection.
+    expect(await record.startForPerson(email, async (found) => ({ result: found.length }))).toBe(0);
   });
 
   it('counts running and ended onboardings by stage and the time spent in each stage', async () => {

@@ -136,16 +136,23 @@ export class OnboardingRecord {
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     return guard(async () => {
       const client = await this.pool.connect();
+      // A checked-out client is ours to watch: its connection dropping between two queries (the
+      // server stopped while a start decides) is an 'error' event that, unheard, crashes the
+      // process. Heard, the next query fails and the client is destroyed, not pooled again.
+      let broken: unknown;
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(client);
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch((rollbackErr: unknown) => (broken ??= rollbackErr));
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken !== undefined);
       }
     });
   }

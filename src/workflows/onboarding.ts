@@ -36,7 +36,7 @@ import * as messages from './messages';
 import { OnboardingEnded } from './onboarding-ended';
 import { PartnerStatuses } from './partner-status';
 import { Progress } from './progress';
-import { RecordWriter } from './record';
+import { RecordWriter, type RecordWrites } from './record';
 import type { ProviderFailureDetails } from '../activities/provider-failures';
 import {
   applicationFailureOf,
@@ -95,12 +95,16 @@ class Onboarding {
 
   constructor(private readonly input: OnboardingInput) {
     this.settings = input.settings;
-    this.lean = patched('lean-history');
+    // Patch record-catch-up: lean-history, and changes the record could not take at once wait in an
+    // activity (./record.ts). It implies lean-history, so a new onboarding asks one patch, not two.
+    const catchUp = patched('record-catch-up');
+    this.lean = catchUp || patched('lean-history');
     // Onboardings started before the record existed keep their commands (and replay) as they were.
     // lean-history came after the record and its views: an onboarding that has it has them too.
     const recorded = this.lean || patched('onboarding-record');
     // Onboardings started before the record kept views write it where they did (and replay so).
     const views = this.lean || (recorded && patched('record-views'));
+    const writes: RecordWrites = catchUp ? 'catch-up' : views ? 'brief' : 'in-task';
     const record = recorded
       ? new RecordWriter(input.onboardingId, {
           userType: input.userType,
@@ -109,7 +113,7 @@ class Onboarding {
           email: input.email,
           phoneNumber: input.phoneNumber,
           startedAt: new Date(workflowInfo().startTime).toISOString(),
-        }, views)
+        }, writes)
       : undefined;
     this.progress = new Progress(input.onboardingId, record, views);
     this.calls = providerCalls(input.settings);

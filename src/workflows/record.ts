@@ -8,7 +8,13 @@
 // Each flush is one marker in the history: Progress flushes where the onboarding starts to wait
 // for someone (a user, a partner, ops) or ends, so changes the workflow passes through while it
 // works (a stage between two provider calls) travel with the next one.
-import { CancellationScope, log, proxyLocalActivities } from '@temporalio/workflow';
+//
+// PostgreSQL down (patch record-catch-up): after two quick tries inside the workflow task, the
+// changes go to an ordinary activity that Temporal retries at most 10 s apart until they are
+// written. Its retries cost no history and hold no workflow task (queries and updates are answered
+// meanwhile), and the record catches up within seconds of PostgreSQL coming back, where a local
+// activity's retries on timers would cost five events each and wait up to a minute.
+import { CancellationScope, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RecordActivities } from '../record/activity';
 import type { RecordChange, RecordEvent, RecordIds } from '../record/changes';
 import type { OnboardingView, Stage } from '../domain/onboarding';
@@ -32,6 +38,26 @@ const { recordChanges: recordChangesBriefly } = proxyLocalActivities<RecordActiv
   localRetryThreshold: '1s',
 });
 
+// The quick tries of record-catch-up: a write takes milliseconds; a dead pooled connection after
+// PostgreSQL restarted fails once.
+const { recordChanges: recordChangesNow } = proxyLocalActivities<RecordActivities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '200ms', maximumAttempts: 2 },
+});
+
+// ...then until written: no schedule-to-close, the changes wait as long as PostgreSQL does.
+const { recordChanges: recordChangesOnceReachable } = proxyActivities<RecordActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+/**
+ * How the writer writes: `in-task` retries inside the workflow task (the record's first version),
+ * `brief` leaves the task after a second (record-views), `catch-up` hands what two quick tries
+ * could not write to an activity retried until written (record-catch-up).
+ */
+export type RecordWrites = 'in-task' | 'brief' | 'catch-up';
+
 export interface RecordState {
   stage: Stage;
   stageEnteredAt: Date;
@@ -48,8 +74,7 @@ export class RecordWriter {
   constructor(
     private readonly onboardingId: string,
     private readonly opening: RecordChange['opening'],
-    /** Views recorded (patch record-views): retries leave the workflow task sooner. */
-    private readonly brief = false,
+    private readonly writes: RecordWrites = 'in-task',
   ) {}
 
   /**
@@ -96,8 +121,19 @@ export class RecordWriter {
     const changes = this.pending;
     this.pending = [];
     this.written = this.written
-      .then(() => CancellationScope.nonCancellable(() => (this.brief ? recordChangesBriefly : recordChanges)(changes)))
+      .then(() => CancellationScope.nonCancellable(() => this.write(changes)))
       .catch((err: unknown) => log.error('Changes could not be recorded', { seqs: changes.map((c) => c.seq), error: (err as Error)?.message }));
+  }
+
+  private async write(changes: RecordChange[]): Promise<void> {
+    if (this.writes === 'in-task') return recordChanges(changes);
+    if (this.writes === 'brief') return recordChangesBriefly(changes);
+    try {
+      await recordChangesNow(changes);
+    } catch {
+      log.warn('The record cannot be reached: changes wait for it', { seqs: changes.map((c) => c.seq) });
+      await recordChangesOnceReachable(changes);
+    }
   }
 
   /** Sends what is queued and resolves once every change so far is recorded. */

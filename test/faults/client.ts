@@ -151,12 +151,16 @@ export class FaultJourney extends Journey {
     return super.waitFor(what, (v) => !(v as { degraded?: boolean }).degraded && ok(v), timeoutMs);
   }
 
-  /** Waits until the onboarding has ended; returns its full last view. */
+  /**
+   * Waits until a full view shows the end; returns it. A degraded view (the stage from Temporal
+   * alone) or the workflow's own answer while the record was down may show the end before the
+   * record has caught up with it: the record's view is the one waited for.
+   */
   override async waitForEnd(timeoutMs = FAULT_STEP_TIMEOUT_MS): Promise<OnboardingView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = await this.view();
-      if (END_STAGES.includes(v.stage)) return this.fullView();
+      if (END_STAGES.includes(v.stage) && !(v as { degraded?: boolean }).degraded) return v;
       if (Date.now() > deadline) throw new Error(`onboarding ${this.onboardingId} did not end within ${timeoutMs} ms; last view: ${JSON.stringify(v)}`);
       await sleep(300);
     }
@@ -275,7 +279,7 @@ export async function drive(journey: FaultJourney, expected: Expected, fn: (j: F
         /* keep the error */
       }
     }
-    return { journey, expected, ...(view ? { view } : {}), error: err instanceof Error ? err.message : String(err) };
+    return { journey, expected, ...(view ? { view } : {}), error: err instanceof Error ? err.message || String(err.stack) : String(err) };
   }
 }
 
@@ -356,7 +360,7 @@ export async function check(control: SandboxControl, outcomes: Outcome[], obs: O
     const id = o.journey.onboardingId || `(not started: ${o.journey.person.email})`;
     const v = o.view;
     if (!v || !END_STAGES.includes(v.stage)) {
-      report.stuck.push(`${id}: at ${v?.stage ?? '?'}${o.error ? ` (${o.error.slice(0, 400)})` : ''}`);
+      report.stuck.push(`${id}: at ${v?.stage ?? "?"}${o.error !== undefined ? ` (${JSON.stringify(o.error.slice(0, 400))})` : ""}`);
       continue;
     }
     if (v.stage === 'COMPLETED') report.completed++;
