@@ -1,6 +1,9 @@
-// Lint rules: type-aware promise checks everywhere, and no Node built-ins in workflow code,
-// since workflows run in Temporal's deterministic sandbox.
+// Lint rules: type-aware promise checks everywhere, no Node built-ins in workflow code, since
+// workflows run in Temporal's deterministic sandbox, and no SDK internals (paths under a package's
+// lib/ change without notice between SDK versions).
 import tseslint from 'typescript-eslint';
+
+const SDK_INTERNALS = { group: ['@temporalio/*/lib/*'], message: "The SDK's internal paths change without notice: use its public exports." };
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.temporal/**', '.data/**'] },
@@ -12,6 +15,7 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { patterns: [SDK_INTERNALS] }],
     },
   },
   {
@@ -24,7 +28,7 @@ export default tseslint.config(
     files: ['src/workflows/**/*.ts'],
     ignores: ['src/workflows/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'undici', 'fs', 'path', 'crypto', 'http', 'https'] }],
+      'no-restricted-imports': ['error', { patterns: [SDK_INTERNALS, { group: ['node:*', 'undici', 'fs', 'path', 'crypto', 'http', 'https'], message: 'Workflows run in a deterministic sandbox: no I/O.' }] }],
     },
   },
 );

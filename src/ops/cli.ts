@@ -27,7 +27,7 @@ import {
   runBatch,
 } from './onboardings';
 import { NoEventDelivery, listUndelivered, redeliver } from './outbound-events';
-import { quietRuntime, readHistoryFiles, replayCheck, runningHistories } from './replay';
+import { type History, quietRuntime, readHistoryFiles, replayCheck, runningHistories } from './replay';
 import { type ResetTarget, UnsafeReset, resetOnboarding } from './reset';
 
 const USAGE = `Usage: npm run ops -- <command> [options]
@@ -270,7 +270,7 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
         const config = loadTemporalConfig(env);
         // The fixtures' test key decrypts the committed fixtures, whatever the current key.
         const dataConverter = createDataConverter({ ...config, PAYLOAD_ENCRYPTION_OLD_KEYS: [...config.PAYLOAD_ENCRYPTION_OLD_KEYS, FIXTURE_ENCRYPTION_KEY] });
-        const sources: Array<AsyncIterable<{ workflowId: string; history: import('@temporalio/common/lib/proto-utils').History }>> = [];
+        const sources: Array<AsyncIterable<{ workflowId: string; history: History }>> = [];
         if (values.files) {
           const files = readHistoryFiles(values.files);
           sources.push((async function* () { yield* files; })());

@@ -3,9 +3,9 @@
 // date with its attempts, before and after the workflow flags the step; and the list's lastError,
 // read from the search attributes the workflow published.
 import { ApplicationFailure, type SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
-import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
+import { indexedFieldsOf } from '../../test/support/search-attributes';
 import { stampAttempt } from '../activities/attempt-interceptor';
 import type { StepError } from '../domain/onboarding';
 import { OnboardingLastError, OnboardingLastErrorType, OnboardingNeedsAttention, OnboardingStage, lastErrorSummary } from '../temporal/search-attributes';
@@ -89,7 +89,7 @@ describe('the list’s lastError', () => {
       execution: { workflowId: 'onboarding-6f1c1c1e-0000-4000-8000-000000000000', runId: 'run-1' },
       status: temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
       startTime: { seconds: Date.parse('2026-12-02T04:59:00Z') / 1000 },
-      searchAttributes: { indexedFields: encodeUnifiedSearchAttributes(undefined, new TypedSearchAttributes(pairs)) },
+      searchAttributes: { indexedFields: indexedFieldsOf(new TypedSearchAttributes(pairs)) },
     } as unknown as temporal.api.workflow.v1.IWorkflowExecutionInfo);
 
   it('is the view’s, step, status, attempts and since, as the workflow published it, without the message', () => {

@@ -6,13 +6,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { historyFromJSON, historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import * as proto from '@temporalio/proto';
-import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../worker/worker';
 import { ONBOARDING_WORKFLOW_TYPE } from '../temporal/onboarding-handle';
+
+/** A workflow's history, as the client fetches it and the replayer takes it. */
+export type History = temporal.api.history.v1.IHistory;
 
 export interface HistoryAndId {
   workflowId: string;
@@ -33,51 +34,37 @@ interface ProtoJson {
 }
 
 /**
- * Where npm nests several copies of protobufjs (here: one under @temporalio/common, another under
- * @temporalio/proto), historyFromJSON / historyToJSON fail with "type must be a Type": the JSON
- * codec of one copy is handed the types of the other. The codec of the copy that @temporalio/proto
- * itself loads always matches its types.
+ * Temporal's JSON form is proto3 JSON (timestamps and durations as strings), which protobufjs reads
+ * with its protojson extension and the reflected History type. npm nests several copies of
+ * protobufjs here (one under @temporalio/common, another under @temporalio/proto), and a codec of
+ * one copy refuses the types of another ("type must be a Type"; the SDK's own JSON helpers fail so):
+ * the codec and the type are both taken from the copy @temporalio/proto loads, whose root it
+ * registers, once loaded, under the name "__temporal" (protobufjs's public `roots`).
  */
 function protoJson(): { codec: ProtoJson; historyType: unknown } {
   const dir = path.dirname(require.resolve('@temporalio/proto/package.json'));
+  const resolve = (id: string) => require.resolve(id, { paths: [dir] });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the copy next to @temporalio/proto, by path
-  const codec = require(require.resolve('protobufjs/ext/protojson', { paths: [dir] })) as ProtoJson;
-  // The module object itself (an ESM namespace wrapper, as some loaders give, hides its root).
+  const codec = require(resolve('protobufjs/ext/protojson')) as ProtoJson;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const protoModule = require('@temporalio/proto') as typeof proto;
-  const root = patchProtobufRoot(protoModule) as unknown as { lookupType(name: string): unknown };
+  const { roots } = require(resolve('protobufjs')) as { roots: Record<string, { lookupType(name: string): unknown } | undefined> };
+  const root = roots.__temporal;
+  if (!root) throw new Error('the Temporal protos are not loaded (expected protobufjs root "__temporal")');
   return { codec, historyType: root.lookupType('temporal.api.history.v1.History') };
 }
 
-const isTypeMismatch = (err: unknown) => err instanceof Error && /type must be a Type/.test(err.message);
-
 /** A history from Temporal's JSON form (`temporal workflow show -o json`, the fixtures). */
 export function historyFromJson(json: unknown): History {
-  try {
-    return historyFromJSON(json);
-  } catch (err) {
-    if (!isTypeMismatch(err)) throw err;
-  }
-  try {
-    const { codec, historyType } = protoJson();
-    const loaded = codec.fromJson(historyType, json, { ignoreUnknownFields: true });
-    if (loaded) return loaded;
-  } catch (err) {
-    if (!isTypeMismatch(err)) throw err;
-  }
-  // Last resort: the plain object form (History.toObject), built with the proto classes themselves.
-  return proto.temporal.api.history.v1.History.fromObject(json as Record<string, unknown>);
+  const { codec, historyType } = protoJson();
+  const history = codec.fromJson(historyType, json, { ignoreUnknownFields: true });
+  if (!history) throw new Error('not a history in Temporal\'s JSON form');
+  return history;
 }
 
 /** A history in Temporal's JSON form, as `temporal workflow show -o json` writes it. */
 export function historyToJson(history: History): unknown {
-  try {
-    return JSON.parse(historyToJSON(history)) as unknown;
-  } catch (err) {
-    if (!isTypeMismatch(err)) throw err;
-  }
   const { codec, historyType } = protoJson();
-  return codec.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history as Record<string, unknown>));
+  return codec.toJson(historyType, temporal.api.history.v1.History.fromObject(history as Record<string, unknown>));
 }
 
 /** Every `*.json` history in a folder; the workflow id is the file name without `.json`. */

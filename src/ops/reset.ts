@@ -17,7 +17,7 @@
 // once the fix is deployed.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { History } from '@temporalio/common/lib/proto-utils';
+import type { History } from './replay';
 import { temporal } from '@temporalio/proto';
 import { workflowIdFor } from '../domain/onboarding';
 

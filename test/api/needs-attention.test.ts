@@ -5,9 +5,9 @@
 // disagree on a workflow that TIMED_OUT or FAILED outright and on an onboarding in stage FAILED.
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
+import { indexedFieldsOf } from '../support/search-attributes';
 import { degradedView } from '../../src/api/routes/onboardings';
 import type { OnboardingView, Stage } from '../../src/domain/onboarding';
 import { describeOnboarding, listItemOf, visibilityQuery } from '../../src/ops/onboardings';
@@ -102,7 +102,7 @@ describe('needsAttention', () => {
         execution: { workflowId: `onboarding-${ID}`, runId: 'run-1' },
         status: PROTO_STATUS[c.status],
         startTime: { seconds: STARTED.getTime() / 1000 },
-        searchAttributes: { indexedFields: encodeUnifiedSearchAttributes(undefined, attributes(c)) },
+        searchAttributes: { indexedFields: indexedFieldsOf(attributes(c)) },
       } as unknown as temporal.api.workflow.v1.IWorkflowExecutionInfo;
       expect(listItemOf(info, ENTERED).needsAttention, label(c)).toBe(c.expected);
     }
