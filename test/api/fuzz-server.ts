@@ -58,15 +58,18 @@ export async function startFuzzServer(port = 0): Promise<FuzzServer> {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let started = 0;
   return {
     url,
     opsKey: OPS_API_KEY,
     webhookToken: WEBHOOK_TOKEN,
     async startOnboarding() {
+      // A person of their own each: a second start for one e-mail is the running one's 409.
+      const n = ++started;
       const res = await fetch(`${url}/onboardings`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'fuzz@example.com', phoneNumber: '+359888123456', userType: 'INDIVIDUAL' }),
+        body: JSON.stringify({ email: `fuzz-${n}@example.com`, phoneNumber: `+35988812345${n % 10}`, userType: 'INDIVIDUAL' }),
       });
       if (res.status !== 201) throw new Error(`POST /onboardings answered ${res.status}`);
       return (await res.json()) as { onboardingId: string; accessToken: string };
