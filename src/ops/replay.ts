@@ -41,7 +41,7 @@ interface ProtoJson {
  * the codec and the type are both taken from the copy @temporalio/proto loads, whose root it
  * registers, once loaded, under the name "__temporal" (protobufjs's public `roots`).
  */
-function protoJson(): { codec: ProtoJson; historyType: unknown } {
+function loadProtoJson(): { codec: ProtoJson; historyType: unknown } {
   const dir = path.dirname(require.resolve('@temporalio/proto/package.json'));
   const resolve = (id: string) => require.resolve(id, { paths: [dir] });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the copy next to @temporalio/proto, by path
@@ -51,6 +51,12 @@ function protoJson(): { codec: ProtoJson; historyType: unknown } {
   const root = roots.__temporal;
   if (!root) throw new Error('the Temporal protos are not loaded (expected protobufjs root "__temporal")');
   return { codec, historyType: root.lookupType('temporal.api.history.v1.History') };
+}
+
+/** Loaded once, on the first history read or written. */
+let loadedProtoJson: { codec: ProtoJson; historyType: unknown } | undefined;
+function protoJson(): { codec: ProtoJson; historyType: unknown } {
+  return (loadedProtoJson ??= loadProtoJson());
 }
 
 /** A history from Temporal's JSON form (`temporal workflow show -o json`, the fixtures). */

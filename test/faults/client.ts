@@ -80,6 +80,9 @@ export async function resilientCall(
 }
 
 /** The Journey of test/e2e, with the resilient calls and longer step timeouts. */
+/** A view answered without the workflow (the stage from Temporal alone), marked by view(). */
+const isDegraded = (v: OnboardingView): boolean => (v as { degraded?: boolean }).degraded === true;
+
 export class FaultJourney extends Journey {
   /** KYC attempts at P100 made by this user (method B: verifications opened). */
   kycAttempts = 0;
@@ -140,7 +143,7 @@ export class FaultJourney extends Journey {
     const deadline = Date.now() + FAULT_STEP_TIMEOUT_MS;
     for (;;) {
       const v = await this.view();
-      if (!(v as { degraded?: boolean }).degraded) return v;
+      if (!isDegraded(v)) return v;
       if (Date.now() > deadline) throw new Error(`only degraded views of ${this.onboardingId} for ${FAULT_STEP_TIMEOUT_MS} ms`);
       await sleep(300);
     }
@@ -148,7 +151,7 @@ export class FaultJourney extends Journey {
 
   override waitFor(what: string, ok: (v: OnboardingView) => boolean, timeoutMs = FAULT_STEP_TIMEOUT_MS): Promise<OnboardingView> {
     // A degraded view only knows the stage; actions are read from full views.
-    return super.waitFor(what, (v) => !(v as { degraded?: boolean }).degraded && ok(v), timeoutMs);
+    return super.waitFor(what, (v) => !isDegraded(v) && ok(v), timeoutMs);
   }
 
   /**
@@ -160,7 +163,7 @@ export class FaultJourney extends Journey {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = await this.view();
-      if (END_STAGES.includes(v.stage) && !(v as { degraded?: boolean }).degraded) return v;
+      if (END_STAGES.includes(v.stage) && !isDegraded(v)) return v;
       if (Date.now() > deadline) throw new Error(`onboarding ${this.onboardingId} did not end within ${timeoutMs} ms; last view: ${JSON.stringify(v)}`);
       await sleep(300);
     }
@@ -279,7 +282,7 @@ export async function drive(journey: FaultJourney, expected: Expected, fn: (j: F
         /* keep the error */
       }
     }
-    return { journey, expected, ...(view ? { view } : {}), error: err instanceof Error ? err.message || String(err.stack) : String(err) };
+    return { journey, expected, ...(view ? { view } : {}), error: err instanceof Error ? err.message || (err.stack ?? err.name) : String(err) };
   }
 }
 
@@ -360,7 +363,7 @@ export async function check(control: SandboxControl, outcomes: Outcome[], obs: O
     const id = o.journey.onboardingId || `(not started: ${o.journey.person.email})`;
     const v = o.view;
     if (!v || !END_STAGES.includes(v.stage)) {
-      report.stuck.push(`${id}: at ${v?.stage ?? "?"}${o.error !== undefined ? ` (${JSON.stringify(o.error.slice(0, 400))})` : ""}`);
+      report.stuck.push(`${id}: at ${v?.stage ?? '?'}${o.error !== undefined ? ` (${JSON.stringify(o.error.slice(0, 400))})` : ''}`);
       continue;
     }
     if (v.stage === 'COMPLETED') report.completed++;
